@@ -1,0 +1,112 @@
+"""factory-boy factories for every model: used by the tests and by `seed_demo`."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from selections.models import Selection, SelectionMember, Visibility
+
+from .models import Associate, Company, Person, Project, UserGroup
+
+DEMO_PASSWORD = "demo-pass-123"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="no_NO")
+    last_name = factory.Faker("last_name", locale="no_NO")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(DEMO_PASSWORD)
+
+
+class UserGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserGroup
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class AssociateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Associate
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    primary_group = factory.SubFactory(UserGroupFactory)
+    active = True
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """AssociateFactory(roles=["Salesperson"]) puts the login in those roles."""
+        if create and extracted:
+            self.user.groups.add(*[Group.objects.get(name=name) for name in extracted])
+
+    @factory.post_generation
+    def other_groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.other_groups.add(*extracted)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name = factory.Faker("company", locale="no_NO")
+    city = factory.Faker("city", locale="no_NO")
+    category = factory.Iterator(["Customer", "Prospect", "Partner", "Supplier"])
+    our_contact = None
+    active = True
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    first_name = factory.Faker("first_name", locale="no_NO")
+    last_name = factory.Faker("last_name", locale="no_NO")
+    email = factory.LazyAttributeSequence(
+        lambda p, n: f"{p.first_name}.{p.last_name}.{n}".lower().replace(" ", "") + "@example.no"
+    )
+    phone = factory.Faker("phone_number", locale="no_NO")
+    company = factory.SubFactory(CompanyFactory)
+    rank = 1
+    our_contact = None
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    name = factory.Faker("catch_phrase")
+    number = factory.Sequence(lambda n: f"P-{n + 1000}")
+    active = True
+
+
+class SelectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Selection
+
+    name = factory.Sequence(lambda n: f"Selection {n}")
+    owner = factory.SubFactory(AssociateFactory)
+    visibility = Visibility.EVERYONE
+    description = ""
+
+
+class SelectionMemberFactory(factory.django.DjangoModelFactory):
+    """A person member at the person's company by default; pass person=None for a
+    company-only member, or a person with company=None for a person with no company."""
+
+    class Meta:
+        model = SelectionMember
+
+    selection = factory.SubFactory(SelectionFactory)
+    person = factory.SubFactory(PersonFactory)
+    company = factory.LazyAttribute(lambda m: m.person.company if m.person else CompanyFactory())

@@ -1,0 +1,147 @@
+"""Demo data for `make run`: associates in three user groups with different roles,
+about 200 companies and 1,000 persons with Norwegian names, 50 projects and a few
+selections. Built with the factories the tests use. Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+
+import factory.random
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from crm.factories import (
+    DEMO_PASSWORD,
+    AssociateFactory,
+    CompanyFactory,
+    PersonFactory,
+    ProjectFactory,
+    SelectionFactory,
+    UserFactory,
+    UserGroupFactory,
+)
+from crm.models import UserGroup
+from selections.models import SelectionMember, Visibility
+
+# login, first name, last name, role, primary group, active, staff
+ASSOCIATES = [
+    ("anna", "Anna", "Berg", "Sales manager", "Salg Oslo", True, True),
+    ("olav", "Olav", "Haugen", "Salesperson", "Salg Oslo", True, False),
+    ("kari", "Kari", "Nilsen", "Salesperson", "Salg Bergen", True, False),
+    ("per", "Per", "Johansen", "Salesperson", "Salg Bergen", True, False),
+    ("lise", "Lise", "Dahl", "Read only", "Kundeservice", True, False),
+    ("erik", "Erik", "Lunde", "Salesperson", "Salg Oslo", False, False),
+]
+ROLE_HELP = {
+    "Sales manager": "all rights; administrator in Django admin",
+    "Salesperson": "may create follow-ups; assigns within own user group",
+    "Read only": "may look, not run tasks",
+}
+MARKER_GROUP = "Salg Oslo"
+PROJECT_WORDS = [
+    "Produktlansering",
+    "Kundemøte",
+    "Messe",
+    "Fornyelse",
+    "Oppgradering",
+    "Kampanje",
+    "Pilot",
+    "Opplæring",
+    "Innføring",
+    "Anbud",
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        if UserGroup.objects.filter(name=MARKER_GROUP).exists():
+            self.stdout.write("Demo data is already there; nothing changed.")
+        else:
+            with transaction.atomic():
+                self._create()
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self._print_logins()
+
+    def _create(self) -> None:
+        factory.random.reseed_random(20221206)
+        rng = random.Random(20221206)
+
+        groups = {
+            name: UserGroupFactory(name=name)
+            for name in ("Salg Oslo", "Salg Bergen", "Kundeservice")
+        }
+        associates = {}
+        for login, first, last, role, group, active, staff in ASSOCIATES:
+            user = UserFactory(
+                username=login,
+                first_name=first,
+                last_name=last,
+                is_staff=staff,
+                is_superuser=staff,
+            )
+            associates[login] = AssociateFactory(
+                user=user, primary_group=groups[group], active=active, roles=[role]
+            )
+        associates["anna"].other_groups.add(groups["Salg Bergen"])
+        owners = [associates[a] for a in ("anna", "olav", "kari", "per", "erik")]
+
+        companies = []
+        for i in range(200):
+            # Most companies have an our contact; a few have none, a few an inactive one.
+            our_contact = None if i % 17 == 0 else owners[rng.randrange(len(owners))]
+            companies.append(CompanyFactory(our_contact=our_contact))
+        persons = []
+        for company in companies:
+            for rank in range(1, rng.randint(3, 6) + 1):
+                if len(persons) >= 900:
+                    break
+                persons.append(PersonFactory(company=company, rank=rank))
+        loners = [
+            PersonFactory(company=None, our_contact=owners[i % len(owners)] if i % 5 else None)
+            for i in range(100)
+        ]
+        for i in range(50):
+            ProjectFactory(
+                name=f"{PROJECT_WORDS[i % len(PROJECT_WORDS)]} {companies[i * 3].city} {2026 + i % 2}",
+                number=f"P-{1001 + i}",
+                active=i % 10 != 9,
+            )
+
+        launch = SelectionFactory(
+            name="Kunder – produktlansering",
+            owner=associates["anna"],
+            visibility=Visibility.EVERYONE,
+            description="Alle kunder som skal inviteres til produktpresentasjonen.",
+        )
+        rows = [
+            SelectionMember(selection=launch, person=p, company=p.company) for p in persons[:380]
+        ]
+        rows += [SelectionMember(selection=launch, company=c) for c in companies[120:150]]
+        rows += [SelectionMember(selection=launch, person=p) for p in loners[:40]]
+        rng.shuffle(rows)  # added in no particular order, as a real selection is
+
+        mine = SelectionFactory(
+            name="Mine prospekter", owner=associates["olav"], visibility=Visibility.OWNER
+        )
+        rows += [SelectionMember(selection=mine, company=c) for c in companies[150:180]]
+
+        bergen = SelectionFactory(
+            name="Bergen-teamets oppfølging", owner=associates["kari"], visibility=Visibility.GROUP
+        )
+        rows += [
+            SelectionMember(selection=bergen, person=p, company=p.company) for p in persons[500:540]
+        ]
+        rows += [SelectionMember(selection=bergen, company=c) for c in companies[190:200]]
+        rows += [SelectionMember(selection=bergen, person=p) for p in loners[60:70]]
+        SelectionMember.objects.bulk_create(rows)
+
+    def _print_logins(self) -> None:
+        self.stdout.write(
+            f"\nDemo logins at http://127.0.0.1:8000/ (password for all: {DEMO_PASSWORD}):"
+        )
+        for login, _first, _last, role, group, active, _staff in ASSOCIATES:
+            note = ROLE_HELP[role] if active else "inactive associate: receives no follow-ups"
+            self.stdout.write(f"  {login:<6} {role:<14} {group:<13} {note}")

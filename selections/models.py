@@ -1,0 +1,96 @@
+"""Selections: named, static lists of companies and persons that tasks run on."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Associate, Company, Person
+
+
+class Visibility(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone")
+    GROUP = "group", _("Owner's user group")
+    OWNER = "owner", _("Owner only")
+
+
+class SelectionQuerySet(models.QuerySet):
+    def visible_to(self, associate: Associate) -> SelectionQuerySet:
+        """The one rule for which selections an associate may see and run tasks on."""
+        return self.filter(
+            Q(visibility=Visibility.EVERYONE)
+            | Q(owner=associate)
+            | Q(visibility=Visibility.GROUP, owner__primary_group_id__in=associate.group_ids())
+        )
+
+
+class Selection(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        Associate, on_delete=models.PROTECT, related_name="selections", verbose_name=_("owner")
+    )
+    visibility = models.CharField(
+        _("visible for"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SelectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("selection")
+        verbose_name_plural = _("selections")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("selections:detail", args=[self.pk])
+
+
+class SelectionMember(models.Model):
+    """One row of a selection: a company, a person at a company, or a person with none.
+
+    `company` is the person's company at the time it was added (null for a person with
+    no company). The insertion order is the primary key: members get increasing ids as
+    they are added, so "the member added first" is the lowest id.
+    """
+
+    selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="members")
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("selection member")
+        verbose_name_plural = _("selection members")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=False) | Q(person__isnull=False),
+                name="selections_member_company_or_person",
+            ),
+            models.UniqueConstraint(
+                fields=["selection", "person"],
+                condition=Q(person__isnull=False),
+                name="selections_member_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["selection", "company"],
+                condition=Q(person__isnull=True),
+                name="selections_member_unique_company_only",
+            ),
+        ]
+        indexes = [models.Index(fields=["selection", "company", "id"])]
+
+    def __str__(self) -> str:
+        if self.person_id and self.company_id:
+            return f"{self.person} ({self.company})"
+        return str(self.person or self.company)

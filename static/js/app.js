@@ -1,0 +1,1 @@
+// Small behaviours on top of htmx. Each is keyed on a data-* attribute you can grep for.
