@@ -1,0 +1,219 @@
+"""Follow-ups (activities), their types and priorities, and the generations that
+create them in bulk from a selection."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Associate, Company, Person, Project
+from selections.models import Selection
+
+DESCRIPTION_MAX_LENGTH = 2048
+
+
+class ActiveQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True).order_by("rank", "name", "id")
+
+
+class FollowUpType(models.Model):
+    class Kind(models.TextChoices):
+        APPOINTMENT = "appointment", _("Appointment")
+        TASK = "task", _("Task")
+        PHONE_CALL = "phone_call", _("Phone call")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TASK)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#4a7bd0",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #4a7bd0."))],
+    )
+    rank = models.PositiveIntegerField(_("rank"), default=100, help_text=_("Lower comes first."))
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive types are never offered again.")
+    )
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rank", "name", "id"]
+        verbose_name = _("follow-up type")
+        verbose_name_plural = _("follow-up types")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="followups_type_unique_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    rank = models.PositiveIntegerField(_("rank"), default=100, help_text=_("Lower comes first."))
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rank", "name", "id"]
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="followups_priority_unique_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OwnerMode(models.TextChoices):
+    MINE = "mine", _("My activity list")
+    OUR_CONTACT = "our_contact", _("Company owner's (our contact's) activity list")
+    OTHER = "other", _("Other associate")
+
+
+class Generation(models.Model):
+    """One run of the Generate follow-ups dialog: who, when, on what, every choice made,
+    and how many follow-ups it created. `key` is the dialog's one-time key."""
+
+    key = models.UUIDField(_("one-time key"), unique=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        Associate, on_delete=models.PROTECT, related_name="generations", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    selection = models.ForeignKey(
+        Selection,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="generations",
+        verbose_name=_("selection"),
+    )
+    selection_name = models.CharField(_("selection name"), max_length=200)
+    type = models.ForeignKey(
+        FollowUpType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
+    )
+    start_date = models.DateField(_("start"))
+    description = models.TextField(
+        _("description"), validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("project")
+    )
+    priority = models.ForeignKey(
+        Priority, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("priority")
+    )
+    completed = models.BooleanField(_("completed"), default=False)
+    one_per_company = models.BooleanField(_("one per company"), default=False)
+    owner_mode = models.CharField(_("owner"), max_length=20, choices=OwnerMode.choices)
+    owner_associate = models.ForeignKey(
+        Associate,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("other associate"),
+    )
+    selected_only = models.BooleanField(_("selected members only"), default=False)
+    selected_count = models.PositiveIntegerField(_("members ticked"), default=0)
+    created_count = models.PositiveIntegerField(_("follow-ups created"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("generation")
+        verbose_name_plural = _("generations")
+
+    def __str__(self) -> str:
+        return f"{self.selection_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.created_count}"
+
+
+class FollowUp(models.Model):
+    type = models.ForeignKey(
+        FollowUpType, on_delete=models.PROTECT, related_name="followups", verbose_name=_("type")
+    )
+    start_date = models.DateField(_("start"))
+    description = models.TextField(
+        _("description"), validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("project"),
+    )
+    priority = models.ForeignKey(
+        Priority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("priority"),
+    )
+    owner = models.ForeignKey(
+        Associate, on_delete=models.PROTECT, related_name="followups", verbose_name=_("owner")
+    )
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("company"),
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("person"),
+    )
+    completed = models.BooleanField(_("completed"), default=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        Associate, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(
+        _("changed"), help_text=_("Equal to 'created' until someone changes the follow-up.")
+    )
+    generation = models.ForeignKey(
+        Generation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("generation"),
+    )
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed=False, completed_at__isnull=True)
+                | Q(completed=True, completed_at__isnull=False),
+                name="followups_followup_completed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "completed", "start_date"]),
+            models.Index(fields=["generation"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """The description's first line, as lists show it."""
+        return self.description.strip().splitlines()[0] if self.description.strip() else ""

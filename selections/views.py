@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from crm.access import associate_required
-from crm.models import Company, Person
+from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
 from . import services
 from .forms import MemberAddForm, MemberSearchForm
@@ -70,6 +70,7 @@ def _members_context(request: HttpRequest, selection: Selection) -> dict:
         "show_all": show_all,
         "can_show_all": PAGE_SIZE < paginator.count <= SHOW_ALL_LIMIT,
         "can_edit": selection.owner_id == request.associate.pk,
+        "can_run_tasks": request.user.has_perm(PERM_CREATE_SELECTION_TASKS),
     }
 
 

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from .models import FollowUp, FollowUpType, Generation, Priority
+
+
+@admin.register(FollowUpType)
+class FollowUpTypeAdmin(admin.ModelAdmin):
+    """Types in use cannot be deleted (PROTECT; admin lists the follow-ups that use
+    them): deactivate them instead, and they are never offered again."""
+
+    list_display = ["name", "kind", "colour", "rank", "active"]
+    list_editable = ["rank", "active"]
+    list_filter = ["active", "kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Priority)
+class PriorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "rank", "active"]
+    list_editable = ["rank", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["title", "type", "start_date", "owner", "company", "person", "completed"]
+    list_filter = ["completed", "type", "priority"]
+    list_select_related = ["type", "owner__user", "company", "person"]
+    search_fields = ["description", "company__name", "person__last_name", "project__name"]
+    autocomplete_fields = ["owner", "company", "person", "project", "created_by"]
+    raw_id_fields = ["generation"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    """The audit trail: read-only."""
+
+    list_display = [
+        "created_at",
+        "created_by",
+        "selection_name",
+        "type",
+        "start_date",
+        "owner_mode",
+        "one_per_company",
+        "completed",
+        "created_count",
+    ]
+    list_filter = ["owner_mode", "one_per_company", "completed", "type"]
+    list_select_related = ["created_by__user", "type"]
+    search_fields = ["selection_name", "description", "created_by__user__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,302 @@
+"""The Generate follow-ups dialog's form: validates and normalises every field, and
+checks every id from the browser against what this associate may use."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Project
+from selections.models import Selection
+
+from .models import DESCRIPTION_MAX_LENGTH, FollowUpType, OwnerMode, Priority
+from .services import Choices
+
+EARLIEST_START = date(2000, 1, 1)
+LATEST_START = date(2099, 12, 31)
+# A user ticks members on the page they see; "show all" pages hold at most 5,000.
+MAX_SELECTED_MEMBERS = 5000
+
+
+def find_projects(text: str):
+    """Active projects matching what the user typed: the whole name or its start,
+    case-insensitive; a leading % means "contains" (as SuperOffice's type-ahead)."""
+    text = text.strip()
+    projects = Project.objects.active()
+    if text.startswith("%"):
+        return projects.filter(name__icontains=text[1:].strip())
+    return projects.filter(name__istartswith=text)
+
+
+class MemberIdsField(forms.Field):
+    """A list of member ids (checkboxes named "members"); checked against the
+    selection in the form's clean()."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": _("The ticked members could not be read; reload the page.")
+    }
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            ids = sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if any(i <= 0 or i > 2**63 - 1 for i in ids):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+
+class GenerateFollowUpsForm(forms.Form):
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    type = forms.ModelChoiceField(
+        label=_("Type"),
+        queryset=FollowUpType.objects.active(),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose a follow-up type."),
+            "invalid_choice": _("That follow-up type is no longer available; choose another."),
+        },
+    )
+    start_date = forms.DateField(
+        label=_("Start"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the start date."),
+            "invalid": _("Enter a real date, such as 2026-12-01."),
+        },
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": DESCRIPTION_MAX_LENGTH}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        error_messages={
+            "required": _("Describe the follow-up."),
+            "max_length": _(
+                "Keep the description to %(limit_value)s characters (it has %(show_value)s)."
+            ),
+        },
+    )
+    project_text = forms.CharField(
+        label=_("Project"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("No project has a name that long.")},
+    )
+    project = forms.CharField(required=False, widget=forms.HiddenInput)  # id picked from the list
+    priority = forms.ModelChoiceField(
+        label=_("Priority"),
+        queryset=Priority.objects.active(),
+        required=False,
+        empty_label="",
+        error_messages={
+            "invalid_choice": _("That priority is no longer available; choose another.")
+        },
+    )
+    completed = forms.BooleanField(label=_("Completed"), required=False)
+    one_per_company = forms.BooleanField(
+        label=_("Create only one follow-up per company"), required=False
+    )
+    owner_mode = forms.ChoiceField(
+        label=_("Owner"),
+        choices=OwnerMode.choices,
+        initial=OwnerMode.MINE,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whose activity list the follow-ups go to.")},
+    )
+    owner_associate = forms.ModelChoiceField(
+        label=_("Associate"),
+        queryset=Associate.objects.none(),
+        required=False,
+        empty_label="",
+        error_messages={"invalid_choice": _("You cannot assign follow-ups to that associate.")},
+    )
+    selected_only = forms.BooleanField(
+        label=_("Perform task on selected members only"), required=False
+    )
+    members = MemberIdsField(required=False)
+
+    def __init__(self, *args, selection: Selection, associate: Associate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.selection = selection
+        self.associate = associate
+        self.fields["start_date"].initial = timezone.localdate
+        self.fields["owner_associate"].queryset = (
+            Associate.objects.assignable_by(associate)
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name", "id")
+        )
+        self.fields["owner_associate"].label_from_instance = lambda a: a.name
+        self.fields["description"].widget.attrs["aria-describedby"] = "id_description-hint"
+
+    def full_clean(self):
+        """Tie each error to its field for assistive technology."""
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields and name != "project_text":  # the combobox has its own
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                described = attrs.get("aria-describedby", "")
+                attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
+
+    @property
+    def may_assign_to_our_contact(self) -> bool:
+        return self.associate.user.has_perm(PERM_ASSIGN_TO_OUR_CONTACT)
+
+    def clean_start_date(self):
+        value = self.cleaned_data["start_date"]
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise ValidationError(
+                _("Choose a start date between %(first)s and %(last)s."),
+                params={"first": EARLIEST_START.year, "last": LATEST_START.year},
+            )
+        return value
+
+    def clean_description(self):
+        value = self.cleaned_data["description"].strip()
+        if not value:
+            raise ValidationError(self.fields["description"].error_messages["required"])
+        return value
+
+    def clean_owner_mode(self):
+        value = self.cleaned_data["owner_mode"]
+        if value == OwnerMode.OUR_CONTACT and not self.may_assign_to_our_contact:
+            raise ValidationError(
+                _("Your role does not allow assigning follow-ups to the companies' our contacts.")
+            )
+        return value
+
+    def clean_members(self):
+        ids = self.cleaned_data["members"]
+        if len(ids) > MAX_SELECTED_MEMBERS:
+            raise ValidationError(
+                _("Tick at most %(max)s members, or run the task on the whole selection."),
+                params={"max": number_format(MAX_SELECTED_MEMBERS, force_grouping=True)},
+            )
+        return ids
+
+    def clean(self):
+        data = super().clean()
+        self._clean_project(data)
+        if (
+            data.get("owner_mode") == OwnerMode.OTHER
+            and not data.get("owner_associate")
+            and "owner_associate" not in self.errors
+        ):
+            self.add_error("owner_associate", _("Choose the associate to assign them to."))
+        if data.get("selected_only"):
+            ids = data.get("members")
+            if ids == []:
+                self.add_error(
+                    "members",
+                    _("Tick at least one member in the list, or untick “selected members only”."),
+                )
+            elif ids:
+                found = self.selection.members.filter(pk__in=ids).count()
+                if found != len(ids):
+                    self.add_error(
+                        "members",
+                        ngettext(
+                            "%(n)d ticked member is no longer in this selection; reload the page.",
+                            "%(n)d ticked members are no longer in this selection; reload the page.",
+                            len(ids) - found,
+                        )
+                        % {"n": len(ids) - found},
+                    )
+        elif not self.selection.members.exists():
+            raise ValidationError(
+                _("This selection has no members, so there is nothing to create.")
+            )
+        return data
+
+    def _clean_project(self, data) -> None:
+        """The project: the one picked from the list if the text still names it,
+        otherwise the one active project the typed text matches."""
+        text = (data.get("project_text") or "").strip()
+        picked = (data.get("project") or "").strip()
+        data["project"] = None
+        if "project_text" in self.errors:
+            return
+        if not text:
+            return
+        if picked:
+            project = (
+                Project.objects.active().filter(pk=picked).first() if picked.isdigit() else None
+            )
+            if project is not None and project.name.casefold() == text.casefold():
+                data["project"] = project
+                return
+        matches = find_projects(text)
+        if not text.startswith("%"):
+            exact = [p for p in matches.filter(name__iexact=text)[:2]]
+            if len(exact) == 1:
+                data["project"] = exact[0]
+                return
+        found = list(matches[:2])
+        if not found:
+            self.add_error(
+                "project_text", _("No active project matches “%(text)s”.") % {"text": text}
+            )
+        elif len(found) > 1:
+            count = matches.count()
+            self.add_error(
+                "project_text",
+                ngettext(
+                    "%(n)s project matches “%(text)s”; pick one from the list.",
+                    "%(n)s projects match “%(text)s”; pick one from the list.",
+                    count,
+                )
+                % {"n": number_format(count, force_grouping=True), "text": text},
+            )
+        else:
+            data["project"] = found[0]
+
+    PREVIEW_FIELDS = (
+        "owner_mode",
+        "owner_associate",
+        "one_per_company",
+        "selected_only",
+        "members",
+    )
+
+    def preview_scope(self) -> dict | None:
+        """The fields the preview needs, once they are valid (the rest may not be yet)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        if any(name in self.errors for name in (*self.PREVIEW_FIELDS, "__all__")):
+            return None
+        data = self.cleaned_data
+        return {
+            "owner_mode": data["owner_mode"],
+            "owner_associate": data["owner_associate"],
+            "one_per_company": data["one_per_company"],
+            "member_ids": data["members"] if data["selected_only"] else None,
+        }
+
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            type=data["type"],
+            start_date=data["start_date"],
+            description=data["description"],
+            project=data["project"],
+            priority=data["priority"],
+            completed=data["completed"],
+            one_per_company=data["one_per_company"],
+            owner_mode=data["owner_mode"],
+            owner_associate=data["owner_associate"]
+            if data["owner_mode"] == OwnerMode.OTHER
+            else None,
+            member_ids=data["members"] if data["selected_only"] else None,
+        )

@@ -1,0 +1,292 @@
+"""Generate follow-ups from a selection: set-based, in one transaction.
+
+The rows to create are described once, as SQL (`_rows_sql`): one row per follow-up with
+its owner, company and person, straight from the selection's members. The preview
+aggregates that query; the save inserts it with one `INSERT … SELECT`. Members are never
+loaded into Python, so the number of queries and the memory used do not grow with the
+selection.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from crm.models import Associate, Company, Person, Project
+from selections.models import Selection, SelectionMember
+
+from .models import FollowUp, FollowUpType, Generation, OwnerMode, Priority
+
+logger = logging.getLogger(__name__)
+
+# Why a follow-up in "our contact" mode falls back to the current user.
+FALLBACK_NONE, FALLBACK_NO_CONTACT, FALLBACK_INACTIVE = 0, 1, 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choices:
+    """What the dialog collected, validated (see forms.GenerateFollowUpsForm)."""
+
+    type: FollowUpType
+    start_date: date
+    description: str
+    project: Project | None = None
+    priority: Priority | None = None
+    completed: bool = False
+    one_per_company: bool = False
+    owner_mode: str = OwnerMode.MINE
+    owner_associate: Associate | None = None
+    member_ids: Sequence[int] | None = None  # None: every member of the selection
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _rows_sql(
+    *,
+    selection_id: int,
+    creator_id: int,
+    owner_mode: str,
+    owner_associate_id: int | None,
+    one_per_company: bool,
+    member_ids: Sequence[int] | None,
+) -> tuple[str, list]:
+    """SELECT owner_id, fallback, company_id, person_id: one row per follow-up to create."""
+    params: list = [selection_id]
+    where = "m.selection_id = %s"
+    if member_ids is not None:
+        where += " AND m.id IN (" + ", ".join(["%s"] * len(member_ids)) + ")"
+        params += list(member_ids)
+    member_table = _table(SelectionMember)
+    if one_per_company:
+        # The member added first (lowest id) of each company; a person with no company
+        # is a company of their own (negative key, so it never meets a company id).
+        members = (
+            "SELECT ranked.company_id, ranked.person_id FROM ("
+            " SELECT m.company_id, m.person_id, ROW_NUMBER() OVER ("
+            "  PARTITION BY COALESCE(m.company_id, -m.person_id) ORDER BY m.id) AS rn"
+            f" FROM {member_table} m WHERE {where}) ranked WHERE ranked.rn = 1"
+        )
+    else:
+        members = f"SELECT m.company_id, m.person_id FROM {member_table} m WHERE {where}"
+
+    if owner_mode == OwnerMode.OUR_CONTACT:
+        # The company's our contact; for a person with no company, their own. None, or an
+        # inactive one (associate or login), falls back to the current user.
+        sql = (
+            "SELECT CASE WHEN a.id IS NOT NULL AND a.active AND u.is_active"
+            "  THEN a.id ELSE %s END AS owner_id,"
+            f" CASE WHEN a.id IS NULL THEN {FALLBACK_NO_CONTACT}"
+            f"  WHEN a.active AND u.is_active THEN {FALLBACK_NONE}"
+            f"  ELSE {FALLBACK_INACTIVE} END AS fallback,"
+            " mm.company_id, mm.person_id"
+            f" FROM ({members}) mm"
+            f" LEFT JOIN {_table(Company)} c ON c.id = mm.company_id"
+            f" LEFT JOIN {_table(Person)} p ON mm.company_id IS NULL AND p.id = mm.person_id"
+            f" LEFT JOIN {_table(Associate)} a ON a.id = COALESCE(c.our_contact_id, p.our_contact_id)"
+            f" LEFT JOIN {_table(get_user_model())} u ON u.id = a.user_id"
+        )
+        return sql, [creator_id, *params]
+
+    owner_id = owner_associate_id if owner_mode == OwnerMode.OTHER else creator_id
+    sql = f"SELECT %s AS owner_id, {FALLBACK_NONE} AS fallback, mm.company_id, mm.person_id FROM ({members}) mm"
+    return sql, [owner_id, *params]
+
+
+@dataclass
+class OwnerShare:
+    associate: Associate | None
+    count: int
+
+
+@dataclass
+class Preview:
+    followups: int = 0
+    companies: int = 0
+    owners: list[OwnerShare] = field(default_factory=list)  # most follow-ups first
+    other_owners: int = 0  # owners beyond the ones listed
+    other_owners_followups: int = 0
+    fallback_no_contact: int = 0
+    fallback_inactive: int = 0
+
+    @property
+    def fallback(self) -> int:
+        return self.fallback_no_contact + self.fallback_inactive
+
+
+PREVIEW_TOP_OWNERS = 5
+
+
+def followups_preview(
+    *,
+    selection: Selection,
+    creator: Associate,
+    owner_mode: str,
+    owner_associate: Associate | None = None,
+    one_per_company: bool = False,
+    member_ids: Sequence[int] | None = None,
+    top: int = PREVIEW_TOP_OWNERS,
+) -> Preview:
+    """How many follow-ups a save would create, for how many companies, and for whom.
+
+    Two queries whatever the size: one aggregate over the rows, one for owner names.
+    """
+    rows, params = _rows_sql(
+        selection_id=selection.pk,
+        creator_id=creator.pk,
+        owner_mode=owner_mode,
+        owner_associate_id=owner_associate.pk if owner_associate else None,
+        one_per_company=one_per_company,
+        member_ids=member_ids,
+    )
+    sql = (
+        "SELECT 0 AS part, r.owner_id, r.fallback, COUNT(*) FROM ("
+        + rows
+        + ") r GROUP BY r.owner_id, r.fallback"
+        " UNION ALL SELECT 1, NULL, NULL, COUNT(DISTINCT COALESCE(r2.company_id, -r2.person_id))"
+        " FROM (" + rows + ") r2"
+    )
+    preview = Preview()
+    per_owner: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + params)
+        for part, owner_id, fallback, count in cursor.fetchall():
+            if part == 1:
+                preview.companies = count
+                continue
+            preview.followups += count
+            per_owner[owner_id] = per_owner.get(owner_id, 0) + count
+            if fallback == FALLBACK_NO_CONTACT:
+                preview.fallback_no_contact += count
+            elif fallback == FALLBACK_INACTIVE:
+                preview.fallback_inactive += count
+    ranked = sorted(per_owner.items(), key=lambda item: (-item[1], item[0]))
+    shown, rest = ranked[:top], ranked[top:]
+    if shown:
+        names = Associate.objects.select_related("user").in_bulk([pk for pk, _ in shown])
+        preview.owners = [OwnerShare(names.get(pk), count) for pk, count in shown]
+    preview.other_owners = len(rest)
+    preview.other_owners_followups = sum(count for _, count in rest)
+    return preview
+
+
+class GenerationRefused(Exception):
+    """The one-time key belongs to another user's generation."""
+
+
+def followups_generate(
+    *, selection: Selection, creator: Associate, choices: Choices, key: uuid.UUID
+) -> tuple[Generation, bool]:
+    """Create the follow-ups and their generation record, all or nothing.
+
+    Returns (generation, created). The same `key` again (a double click, a retried
+    request) creates nothing and returns the first generation with created=False.
+    """
+    existing = Generation.objects.filter(key=key).first()
+    if existing is not None:
+        return _same_generation(existing, creator), False
+
+    started = time.monotonic()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            generation = Generation.objects.create(
+                key=key,
+                created_by=creator,
+                selection=selection,
+                selection_name=selection.name,
+                type=choices.type,
+                start_date=choices.start_date,
+                description=choices.description,
+                project=choices.project,
+                priority=choices.priority,
+                completed=choices.completed,
+                one_per_company=choices.one_per_company,
+                owner_mode=choices.owner_mode,
+                owner_associate=choices.owner_associate
+                if choices.owner_mode == OwnerMode.OTHER
+                else None,
+                selected_only=choices.member_ids is not None,
+                selected_count=len(choices.member_ids or ()),
+            )
+            generation.created_count = _insert_followups(
+                selection=selection,
+                creator=creator,
+                choices=choices,
+                generation=generation,
+                now=now,
+            )
+            Generation.objects.filter(pk=generation.pk).update(
+                created_count=generation.created_count
+            )
+    except IntegrityError:
+        # The same key was saved by a concurrent request a moment ago.
+        existing = Generation.objects.filter(key=key).first()
+        if existing is None:
+            raise
+        return _same_generation(existing, creator), False
+
+    logger.info(
+        "generation %s: %s created %d follow-ups from selection %s (%r) in %.3f s",
+        generation.pk,
+        creator.user.get_username(),
+        generation.created_count,
+        selection.pk,
+        selection.name,
+        time.monotonic() - started,
+    )
+    return generation, True
+
+
+def _same_generation(generation: Generation, creator: Associate) -> Generation:
+    if generation.created_by_id != creator.pk:
+        raise GenerationRefused
+    return generation
+
+
+def _insert_followups(
+    *, selection: Selection, creator: Associate, choices: Choices, generation: Generation, now
+) -> int:
+    ops = connection.ops
+    rows, row_params = _rows_sql(
+        selection_id=selection.pk,
+        creator_id=creator.pk,
+        owner_mode=choices.owner_mode,
+        owner_associate_id=choices.owner_associate.pk if choices.owner_associate else None,
+        one_per_company=choices.one_per_company,
+        member_ids=choices.member_ids,
+    )
+    stamp = ops.adapt_datetimefield_value(now)
+    sql = (
+        f"INSERT INTO {_table(FollowUp)} (type_id, start_date, description, project_id,"
+        " priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
+        " generation_id, owner_id, company_id, person_id)"
+        " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, r.owner_id, r.company_id, r.person_id"
+        f" FROM ({rows}) r"
+    )
+    params = [
+        choices.type.pk,
+        ops.adapt_datefield_value(choices.start_date),
+        choices.description,
+        choices.project.pk if choices.project else None,
+        choices.priority.pk if choices.priority else None,
+        choices.completed,
+        stamp if choices.completed else None,
+        creator.pk,
+        stamp,
+        stamp,
+        generation.pk,
+        *row_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

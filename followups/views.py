@@ -1,0 +1,188 @@
+"""The Generate follow-ups task: the dialog, its live preview, the save, and the
+project suggestions the dialog's Project combobox asks for."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, trigger_client_event
+
+from crm.access import associate_required
+from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
+from selections.models import Selection
+
+from . import services
+from .forms import GenerateFollowUpsForm, MemberIdsField, find_projects
+from .models import FollowUp, Generation, OwnerMode
+
+TEMPLATE = "followups/generate.html"
+PROJECT_SUGGESTIONS = 20
+
+
+def _task_selection(request: HttpRequest, pk: int) -> Selection:
+    """The selection, if this associate may see it (else 404) and run tasks (else 403)."""
+    selection = get_object_or_404(Selection.objects.visible_to(request.associate), pk=pk)
+    if not request.user.has_perm(PERM_CREATE_SELECTION_TASKS):
+        raise PermissionDenied(_("Your role does not allow tasks on selections."))
+    return selection
+
+
+def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_page: bool) -> dict:
+    """The dialog's heading says how many members the task is for."""
+    if form.is_bound:
+        selected_only = form["selected_only"].value()
+        count = len(set(form.data.getlist("members")))
+    else:
+        selected_only = form.initial.get("selected_only", False)
+        count = len(form.initial.get("members", []))
+    return {
+        "form": form,
+        "selection": selection,
+        "selected": selected_only,
+        "members_for": count if selected_only else selection.members.count(),
+        "as_page": as_page,
+    }
+
+
+@require_GET
+@associate_required
+def generate_dialog(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dialog, opened from the Task menu (with the ticked members, if any)."""
+    selection = _task_selection(request, pk)
+    try:
+        ids = MemberIdsField().clean(request.GET.getlist("members"))
+    except ValidationError:
+        ids = []
+    form = GenerateFollowUpsForm(
+        initial={
+            "key": uuid.uuid4(),
+            "selected_only": request.GET.get("selected_only") in {"on", "true", "1"},
+            "members": ids,
+        },
+        selection=selection,
+        associate=request.associate,
+    )
+    context = _dialog_context(form, selection, as_page=not request.htmx)
+    return render(request, TEMPLATE + "#dialog" if request.htmx else TEMPLATE, context)
+
+
+@require_POST
+@associate_required
+def generate_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _task_selection(request, pk)
+    form = GenerateFollowUpsForm(request.POST, selection=selection, associate=request.associate)
+    scope = form.preview_scope()
+    preview = None
+    if scope is not None:
+        preview = services.followups_preview(
+            selection=selection, creator=request.associate, **scope
+        )
+    return render(
+        request, TEMPLATE + "#preview", {"preview": preview, "form": form, "selection": selection}
+    )
+
+
+@require_POST
+@associate_required
+def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _task_selection(request, pk)
+    form = GenerateFollowUpsForm(request.POST, selection=selection, associate=request.associate)
+    if not form.is_valid():
+        return _invalid(request, form, selection)
+    try:
+        generation, created = services.followups_generate(
+            selection=selection,
+            creator=request.associate,
+            choices=form.choices(),
+            key=form.cleaned_data["key"],
+        )
+    except services.GenerationRefused:
+        form.add_error(None, _("This dialog was already used by someone else; open it again."))
+        return _invalid(request, form, selection)
+    messages.success(request, _result_message(generation, request.associate))
+    if not request.htmx:
+        return redirect(selection)
+    response = render(request, "base.html#messages")
+    response = reswap(response, "none")
+    return trigger_client_event(
+        response,
+        "followupsCreated",
+        {"generation": generation.pk, "count": generation.created_count, "new": created},
+    )
+
+
+def _invalid(request, form: GenerateFollowUpsForm, selection: Selection) -> HttpResponse:
+    """Invalid input: the dialog again, values kept, each error next to its field
+    (status 200, so htmx swaps it in)."""
+    context = _dialog_context(form, selection, as_page=not request.htmx)
+    return render(request, TEMPLATE + "#form" if request.htmx else TEMPLATE, context)
+
+
+def _result_message(generation: Generation, me) -> str:
+    count = generation.created_count
+    n = number_format(count, force_grouping=True)
+    if generation.owner_mode == OwnerMode.MINE or count == 0:
+        return ngettext(
+            "Created %(n)s follow-up in your activity list.",
+            "Created %(n)s follow-ups in your activity list.",
+            count,
+        ) % {"n": n}
+    if generation.owner_mode == OwnerMode.OTHER:
+        return ngettext(
+            "Created %(n)s follow-up in %(name)s's activity list.",
+            "Created %(n)s follow-ups in %(name)s's activity list.",
+            count,
+        ) % {"n": n, "name": generation.owner_associate.name}
+    # Our contact: say how they were spread, largest share first.
+    shares = (
+        FollowUp.objects.filter(generation=generation)
+        .values("owner")
+        .annotate(n=Count("id"))
+        .order_by("-n", "owner")
+    )
+    shares = list(shares[: services.PREVIEW_TOP_OWNERS + 1])
+    names = _associate_names([s["owner"] for s in shares], me)
+    parts = [
+        f"{names[s['owner']]} {number_format(s['n'], force_grouping=True)}"
+        for s in shares[: services.PREVIEW_TOP_OWNERS]
+    ]
+    if len(shares) > services.PREVIEW_TOP_OWNERS:
+        parts.append(_("others"))
+    return ngettext(
+        "Created %(n)s follow-up in the our contacts' activity lists: %(who)s.",
+        "Created %(n)s follow-ups in the our contacts' activity lists: %(who)s.",
+        count,
+    ) % {"n": n, "who": ", ".join(parts)}
+
+
+def _associate_names(ids, me) -> dict:
+    found = Associate.objects.select_related("user").in_bulk(ids)
+    return {pk: (_("you") if pk == me.pk else a.name) for pk, a in found.items()}
+
+
+@require_GET
+@associate_required
+def project_options(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the Project combobox: active projects whose name starts with the
+    typed text (case-insensitive), or contains it after a leading %."""
+    text = (request.GET.get("q") or request.GET.get("project_text") or "")[:200]
+    projects = find_projects(text).order_by("name", "id").only("id", "name", "number")
+    rows = list(projects[: PROJECT_SUGGESTIONS + 1])
+    return render(
+        request,
+        TEMPLATE + "#project-options",
+        {
+            "projects": rows[:PROJECT_SUGGESTIONS],
+            "more": len(rows) > PROJECT_SUGGESTIONS,
+            "text": text,
+        },
+    )
