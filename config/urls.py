@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("selections/", include("selections.urls")),
     path("", include("followups.urls")),
+    path("crm/", include("crm.urls")),
     path("admin/", admin.site.urls),
 ]

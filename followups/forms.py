@@ -8,6 +8,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Project
 from selections.models import Selection
 
-from .models import DESCRIPTION_MAX_LENGTH, FollowUpType, OwnerMode, Priority
+from .models import DESCRIPTION_MAX_LENGTH, FollowUp, FollowUpType, OwnerMode, Priority
 from .services import Choices
 
 EARLIEST_START = date(2000, 1, 1)
@@ -33,6 +34,55 @@ def find_projects(text: str):
     if text.startswith("%"):
         return projects.filter(name__icontains=text[1:].strip())
     return projects.filter(name__istartswith=text)
+
+
+def check_start_date(value: date) -> date:
+    if not EARLIEST_START <= value <= LATEST_START:
+        raise ValidationError(
+            _("Choose a start date between %(first)s and %(last)s."),
+            params={"first": EARLIEST_START.year, "last": LATEST_START.year},
+        )
+    return value
+
+
+def check_description(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationError(_("Describe the follow-up."))
+    return value
+
+
+def resolve_project(text: str | None, picked: str | None) -> Project | None:
+    """The project the Project combobox names: the one picked from the list if the text
+    still names it, otherwise the one active project the typed text matches (an exact
+    name wins over names that merely start with it). Raises ValidationError otherwise."""
+    text = (text or "").strip()
+    picked = (picked or "").strip()
+    if not text:
+        return None
+    if picked.isdigit():
+        project = Project.objects.active().filter(pk=picked).first()
+        if project is not None and project.name.casefold() == text.casefold():
+            return project
+    matches = find_projects(text)
+    if not text.startswith("%"):
+        exact = list(matches.filter(name__iexact=text)[:2])
+        if len(exact) == 1:
+            return exact[0]
+    found = list(matches[:2])
+    if not found:
+        raise ValidationError(_("No active project matches “%(text)s”."), params={"text": text})
+    if len(found) > 1:
+        count = matches.count()
+        raise ValidationError(
+            ngettext(
+                "%(n)s project matches “%(text)s”; pick one from the list.",
+                "%(n)s projects match “%(text)s”; pick one from the list.",
+                count,
+            ),
+            params={"n": number_format(count, force_grouping=True), "text": text},
+        )
+    return found[0]
 
 
 class MemberIdsField(forms.Field):
@@ -155,19 +205,10 @@ class GenerateFollowUpsForm(forms.Form):
         return self.associate.user.has_perm(PERM_ASSIGN_TO_OUR_CONTACT)
 
     def clean_start_date(self):
-        value = self.cleaned_data["start_date"]
-        if not EARLIEST_START <= value <= LATEST_START:
-            raise ValidationError(
-                _("Choose a start date between %(first)s and %(last)s."),
-                params={"first": EARLIEST_START.year, "last": LATEST_START.year},
-            )
-        return value
+        return check_start_date(self.cleaned_data["start_date"])
 
     def clean_description(self):
-        value = self.cleaned_data["description"].strip()
-        if not value:
-            raise ValidationError(self.fields["description"].error_messages["required"])
-        return value
+        return check_description(self.cleaned_data["description"])
 
     def clean_owner_mode(self):
         value = self.cleaned_data["owner_mode"]
@@ -221,46 +262,13 @@ class GenerateFollowUpsForm(forms.Form):
         return data
 
     def _clean_project(self, data) -> None:
-        """The project: the one picked from the list if the text still names it,
-        otherwise the one active project the typed text matches."""
-        text = (data.get("project_text") or "").strip()
-        picked = (data.get("project") or "").strip()
         data["project"] = None
         if "project_text" in self.errors:
             return
-        if not text:
-            return
-        if picked:
-            project = (
-                Project.objects.active().filter(pk=picked).first() if picked.isdigit() else None
-            )
-            if project is not None and project.name.casefold() == text.casefold():
-                data["project"] = project
-                return
-        matches = find_projects(text)
-        if not text.startswith("%"):
-            exact = [p for p in matches.filter(name__iexact=text)[:2]]
-            if len(exact) == 1:
-                data["project"] = exact[0]
-                return
-        found = list(matches[:2])
-        if not found:
-            self.add_error(
-                "project_text", _("No active project matches “%(text)s”.") % {"text": text}
-            )
-        elif len(found) > 1:
-            count = matches.count()
-            self.add_error(
-                "project_text",
-                ngettext(
-                    "%(n)s project matches “%(text)s”; pick one from the list.",
-                    "%(n)s projects match “%(text)s”; pick one from the list.",
-                    count,
-                )
-                % {"n": number_format(count, force_grouping=True), "text": text},
-            )
-        else:
-            data["project"] = found[0]
+        try:
+            data["project"] = resolve_project(data.get("project_text"), data.get("project"))
+        except ValidationError as error:
+            self.add_error("project_text", error)
 
     PREVIEW_FIELDS = (
         "owner_mode",
@@ -300,3 +308,78 @@ class GenerateFollowUpsForm(forms.Form):
             else None,
             member_ids=data["members"] if data["selected_only"] else None,
         )
+
+
+class FollowUpEditForm(forms.ModelForm):
+    """Edit one open follow-up, with the dialog's rules: active type and priority, the
+    project combobox, and an owner this associate may assign to."""
+
+    project_text = GenerateFollowUpsForm.base_fields["project_text"]
+    project = forms.CharField(required=False, widget=forms.HiddenInput)  # id picked from the list
+
+    class Meta:
+        model = FollowUp
+        fields = ["type", "start_date", "description", "priority", "owner"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX_LENGTH}),
+        }
+
+    def __init__(self, *args, associate: Associate, **kwargs):
+        super().__init__(*args, **kwargs)
+        followup = self.instance
+        dialog = GenerateFollowUpsForm.base_fields
+        for name in ("type", "start_date", "description", "priority"):
+            self.fields[name].error_messages.update(dialog[name].error_messages)
+            self.fields[name].label = dialog[name].label
+        # Active choices, plus what the follow-up already has (kept if unchanged).
+        self.fields["type"].queryset = FollowUpType.objects.filter(
+            Q(active=True) | Q(pk=followup.type_id)
+        ).order_by("rank", "name")
+        self.fields["type"].empty_label = None
+        self.fields["priority"].queryset = Priority.objects.filter(
+            Q(active=True) | Q(pk=followup.priority_id)
+        ).order_by("rank", "name")
+        self.fields["priority"].empty_label = ""
+        self.fields["owner"].queryset = (
+            Associate.objects.filter(
+                Q(pk__in=Associate.objects.assignable_by(associate).values("pk"))
+                | Q(pk=followup.owner_id)
+            )
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name", "id")
+        )
+        self.fields["owner"].label = _("Owner")
+        self.fields["owner"].label_from_instance = lambda a: a.name
+        self.fields["owner"].error_messages["invalid_choice"] = _(
+            "You cannot assign follow-ups to that associate."
+        )
+        self.fields["description"].max_length = DESCRIPTION_MAX_LENGTH
+        if followup.project_id and not self.is_bound:
+            self.initial["project_text"] = followup.project.name
+            self.initial["project"] = followup.project_id
+
+    def clean_start_date(self):
+        return check_start_date(self.cleaned_data["start_date"])
+
+    def clean_description(self):
+        return check_description(self.cleaned_data["description"])
+
+    def clean(self):
+        data = super().clean()
+        if "project_text" not in self.errors:
+            current = self.instance.project
+            text = (data.get("project_text") or "").strip()
+            if current is not None and text.casefold() == current.name.casefold():
+                data["project"] = current  # kept, even if it has been deactivated since
+            else:
+                try:
+                    data["project"] = resolve_project(text, data.get("project"))
+                except ValidationError as error:
+                    self.add_error("project_text", error)
+        return data
+
+    def save(self, commit=True):
+        self.instance.project = self.cleaned_data.get("project")
+        self.instance.updated_at = timezone.now()
+        return super().save(commit)

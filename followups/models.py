@@ -9,9 +9,10 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Associate, Company, Person, Project
+from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate, Company, Person, Project
 from selections.models import Selection
 
 DESCRIPTION_MAX_LENGTH = 2048
@@ -133,6 +134,29 @@ class Generation(models.Model):
         return f"{self.selection_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.created_count}"
 
 
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(completed=False)
+
+    def visible_to(self, associate: Associate) -> FollowUpQuerySet:
+        """The one rule for whose follow-ups an associate may see: their own, those they
+        created, and those owned by associates who share a user group with them (every
+        follow-up for a role that may see all associates)."""
+        if associate.user.has_perm(PERM_SEE_ALL_ASSOCIATES):
+            return self.all()
+        groups = associate.group_ids()
+        colleagues = Associate.objects.filter(
+            Q(primary_group_id__in=groups) | Q(other_groups__in=groups)
+        ).values("pk")
+        return self.filter(Q(owner=associate) | Q(created_by=associate) | Q(owner__in=colleagues))
+
+    def for_lists(self) -> FollowUpQuerySet:
+        """What every list shows beside the follow-up itself, in the same query."""
+        return self.select_related(
+            "type", "priority", "project", "company", "person", "owner__user"
+        )
+
+
 class FollowUp(models.Model):
     type = models.ForeignKey(
         FollowUpType, on_delete=models.PROTECT, related_name="followups", verbose_name=_("type")
@@ -194,6 +218,8 @@ class FollowUp(models.Model):
         verbose_name=_("generation"),
     )
 
+    objects = FollowUpQuerySet.as_manager()
+
     class Meta:
         ordering = ["start_date", "id"]
         verbose_name = _("follow-up")
@@ -206,12 +232,36 @@ class FollowUp(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["owner", "completed", "start_date"]),
-            models.Index(fields=["generation"]),
+            # Activity list and counters: one associate's open follow-ups by start date
+            # (partial, so a million completed rows cost nothing).
+            models.Index(
+                fields=["owner", "start_date", "id"],
+                condition=Q(completed=False),
+                name="followups_open_by_owner",
+            ),
+            # History lists: newest first, per owner, company and person.
+            models.Index(fields=["owner", "-start_date", "-id"], name="followups_owner_history"),
+            models.Index(
+                fields=["company", "-start_date", "-id"], name="followups_company_history"
+            ),
+            models.Index(fields=["person", "-start_date", "-id"], name="followups_person_history"),
+            models.Index(fields=["generation"], name="followups_by_generation"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def may_change(self, associate: Associate) -> bool:
+        """Its owner, its creator, and roles that see every associate may change it."""
+        return (
+            self.owner_id == associate.pk
+            or self.created_by_id == associate.pk
+            or associate.user.has_perm(PERM_SEE_ALL_ASSOCIATES)
+        )
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.completed and self.start_date < timezone.localdate()
 
     @property
     def title(self) -> str:

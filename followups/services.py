@@ -18,6 +18,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from crm.models import Associate, Company, Person, Project
@@ -290,3 +291,23 @@ def _insert_followups(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def followup_counts(associate: Associate) -> dict[str, int]:
+    """Overdue, due today and open follow-ups of one associate, in one query. Completed
+    follow-ups are never counted."""
+    today = timezone.localdate()
+    return FollowUp.objects.filter(owner=associate, completed=False).aggregate(
+        overdue=Count("id", filter=Q(start_date__lt=today)),
+        today=Count("id", filter=Q(start_date=today)),
+        open=Count("id"),
+    )
+
+
+def followup_set_completed(*, followup: FollowUp, completed: bool) -> None:
+    """Complete (with the time) or reopen one follow-up; either counts as a change."""
+    now = timezone.now()
+    followup.completed = completed
+    followup.completed_at = now if completed else None
+    followup.updated_at = now
+    followup.save(update_fields=["completed", "completed_at", "updated_at"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import activity_views, views
 
 app_name = "followups"
 urlpatterns = [
@@ -8,4 +8,10 @@ urlpatterns = [
     path("selections/<int:pk>/followups/preview/", views.generate_preview, name="generate_preview"),
     path("selections/<int:pk>/followups/", views.generate_save, name="generate_save"),
     path("followups/projects/", views.project_options, name="project_options"),
+    path("activities/", activity_views.activity_list, name="activity_list"),
+    path("activities/history/", activity_views.history, name="history"),
+    path("activities/counters/", activity_views.counters, name="counters"),
+    path("activities/search/", activity_views.quick_search, name="quick_search"),
+    path("followups/<int:pk>/", activity_views.followup_detail, name="detail"),
+    path("followups/<int:pk>/toggle/", activity_views.toggle_completed, name="toggle_completed"),
 ]

@@ -1,0 +1,48 @@
+"""Company and person cards, with their Activities (history) tab."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from followups.models import FollowUp
+
+from .access import associate_required
+from .models import Company, Person
+
+PAGE_SIZE = 50
+
+
+def _activities(request: HttpRequest, **where) -> dict:
+    """The card's Activities tab: the follow-ups this associate may see, completed ones
+    included, newest first."""
+    followups = (
+        FollowUp.objects.visible_to(request.associate)
+        .filter(**where)
+        .for_lists()
+        .order_by("-start_date", "-id")
+    )
+    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "today": timezone.localdate(), "show_owner": True}
+
+
+@require_GET
+@associate_required
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company.objects.select_related("our_contact__user"), pk=pk)
+    persons = company.persons.order_by("rank", "last_name", "id")[:200]
+    context = {"company": company, "persons": persons, **_activities(request, company=company)}
+    return render(request, "crm/company_detail.html", context)
+
+
+@require_GET
+@associate_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(
+        Person.objects.select_related("company__our_contact__user", "our_contact__user"), pk=pk
+    )
+    context = {"person": person, **_activities(request, person=person)}
+    return render(request, "crm/person_detail.html", context)

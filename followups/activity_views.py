@@ -1,0 +1,177 @@
+"""Where follow-ups land: the activity list, the counters, quick search, the history
+list, and marking a follow-up completed or open again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from crm.access import associate_required
+
+from . import services
+from .forms import FollowUpEditForm
+from .models import FollowUp
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 10
+SEARCH_MIN_LENGTH = 2
+FILTERS = ("open", "overdue", "today", "week")
+
+
+def start_of_today():
+    return timezone.make_aware(
+        timezone.datetime.combine(timezone.localdate(), timezone.datetime.min.time())
+    )
+
+
+@require_GET
+@associate_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """The current associate's open follow-ups by start date, overdue first. One
+    completed today stays, struck through, until tomorrow."""
+    show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
+    today = timezone.localdate()
+    followups = FollowUp.objects.filter(owner=request.associate).filter(
+        Q(completed=False) | Q(completed_at__gte=start_of_today())
+    )
+    if show == "overdue":
+        followups = followups.filter(start_date__lt=today, completed=False)
+    elif show == "today":
+        followups = followups.filter(start_date=today)
+    elif show == "week":
+        followups = followups.filter(start_date__gte=today, start_date__lt=today + timedelta(7))
+    page = Paginator(followups.for_lists().order_by("start_date", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "followups/activity_list.html",
+        {"page": page, "show": show, "filters": FILTERS, "today": today, "show_owner": False},
+    )
+
+
+@require_GET
+@associate_required
+def history(request: HttpRequest) -> HttpResponse:
+    """Every follow-up of the current associate, completed ones included, newest first."""
+    followups = FollowUp.objects.filter(owner=request.associate).for_lists()
+    page = Paginator(followups.order_by("-start_date", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "followups/history.html",
+        {"page": page, "today": timezone.localdate(), "show_owner": False},
+    )
+
+
+@require_GET
+@associate_required
+def counters(request: HttpRequest) -> HttpResponse:
+    """Badges for the navigation: overdue, due today, open. Completed never count."""
+    return render(
+        request, "base.html#counters", {"counts": services.followup_counts(request.associate)}
+    )
+
+
+@require_GET
+@associate_required
+def quick_search(request: HttpRequest) -> HttpResponse:
+    """Type-ahead over the follow-ups this associate may see; completed ones are never
+    found."""
+    text = (request.GET.get("q") or "").strip()[:100]
+    results = []
+    if len(text) >= SEARCH_MIN_LENGTH:
+        words = Q(description__icontains=text) | Q(company__name__icontains=text)
+        words |= Q(person__first_name__icontains=text) | Q(person__last_name__icontains=text)
+        words |= Q(project__name__icontains=text)
+        results = list(
+            FollowUp.objects.visible_to(request.associate)
+            .open()
+            .filter(words)
+            .for_lists()
+            .order_by("start_date", "id")[:SEARCH_LIMIT]
+        )
+    context = {
+        "q": text,
+        "results": results,
+        "min_length": SEARCH_MIN_LENGTH,
+        "today": timezone.localdate(),
+    }
+    if request.htmx:
+        return render(request, "followups/search.html#results", context)
+    return render(request, "followups/search.html", context)
+
+
+@require_POST
+@associate_required
+def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark completed (recording the time) or open again (clearing it)."""
+    followup = get_object_or_404(FollowUp.objects.visible_to(request.associate).for_lists(), pk=pk)
+    if not followup.may_change(request.associate):
+        raise PermissionDenied(_("Only its owner or creator can change this follow-up."))
+    services.followup_set_completed(followup=followup, completed=not followup.completed)
+    if not request.htmx:
+        back = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            return redirect(back)
+        return redirect("followups:activity_list")
+    response = render(
+        request,
+        "followups/activity_list.html#row",
+        {
+            "followup": followup,
+            "today": timezone.localdate(),
+            "show_owner": request.POST.get("show_owner") == "1",
+            "next": request.POST.get("next", ""),
+        },
+    )
+    return trigger_client_event(response, "followupChanged", {"id": followup.pk})
+
+
+@require_http_methods(["GET", "POST"])
+@associate_required
+def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """View a follow-up; edit it while it is open (a completed one is read-only until it
+    is opened again), if this associate may change it."""
+    followup = get_object_or_404(
+        FollowUp.objects.visible_to(request.associate)
+        .for_lists()
+        .select_related("created_by__user", "generation"),
+        pk=pk,
+    )
+    editable = not followup.completed and followup.may_change(request.associate)
+    form = None
+    if editable:
+        form = FollowUpEditForm(
+            request.POST if request.method == "POST" else None,
+            instance=followup,
+            associate=request.associate,
+        )
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            messages.success(request, _("Saved the follow-up."))
+            return redirect("followups:detail", pk=followup.pk)
+    elif request.method == "POST":
+        raise PermissionDenied(_("This follow-up cannot be changed now."))
+    return render(
+        request,
+        "followups/followup_detail.html",
+        {
+            "followup": followup,
+            "form": form,
+            "may_change": followup.may_change(request.associate),
+            "today": timezone.localdate(),
+        },
+    )
