@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test e2e lint format migrations-check check clean
+.PHONY: install run test e2e bench lint format migrations-check check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: install
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
+## make bench: the benchmark (full size, SQLite; BENCH_DATABASE_URL=postgres://… for PostgreSQL)
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -45,4 +49,4 @@ migrations-check: install
 check: lint migrations-check test
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache bench/*.sqlite3* bench/results

@@ -5,6 +5,7 @@ SQLite in a file by default; PostgreSQL when DATABASE_URL is set.
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -129,11 +130,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG or TESTING or envbool("PLAIN_STATIC")
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+
+# Without collectstatic (development, tests) whitenoise finds nothing to pre-load.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Behind a TLS-terminating proxy in production.
 if envbool("BEHIND_TLS_PROXY"):
