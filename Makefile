@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test e2e bench lint format migrations-check check clean
+.PHONY: install run test e2e bench messages lint format migrations-check check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ e2e: install
 ## make bench: the benchmark (full size, SQLite; BENCH_DATABASE_URL=postgres://… for PostgreSQL)
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## make messages: extract messages, fill in the Norwegian from locale/translate_nb.py, compile
+messages: install
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l nb --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=locale
+	$(BIN)/python locale/translate_nb.py
+	$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: install
 	$(BIN)/ruff check .

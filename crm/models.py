@@ -63,6 +63,13 @@ class Associate(models.Model):
     other_groups = models.ManyToManyField(
         UserGroup, blank=True, related_name="associates", verbose_name=_("other user groups")
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Blank: the browser's language."),
+    )
 
     objects = AssociateQuerySet.as_manager()
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import check_for_language
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_GET, require_POST
 
 from followups.models import FollowUp
 
 from .access import associate_required
-from .models import Company, Person
+from .models import Associate, Company, Person
 
 PAGE_SIZE = 50
 
@@ -27,6 +31,35 @@ def _activities(request: HttpRequest, **where) -> dict:
     )
     page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "today": timezone.localdate(), "show_owner": True}
+
+
+class LoginView(auth_views.LoginView):
+    """Log in, then show the app in the associate's own language."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        associate = Associate.objects.filter(user=form.get_user()).first()
+        if associate and associate.language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                associate.language,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+            )
+        return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (cookie, safe redirect), remembered on the associate."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and check_for_language(language or ""):
+        Associate.objects.filter(user=request.user).update(language=language)
+    return response
 
 
 @require_GET

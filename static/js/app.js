@@ -6,6 +6,7 @@
 //   [data-combobox]        the ARIA combobox pattern over a server-filled listbox.
 //   [data-select-all]      ticks or unticks every member checkbox of its table.
 //   details[data-menu]     a menu (Task) that closes when a choice is made or on Esc.
+//   select[data-autosubmit] submits its form when changed (the language switch).
 (function () {
   "use strict";
 
@@ -135,6 +136,10 @@
   document.addEventListener("keydown", function (event) {
     const menu = event.key === "Escape" && event.target.closest && event.target.closest("details[data-menu][open]");
     if (menu) { menu.removeAttribute("open"); menu.querySelector("summary").focus(); }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
   });
 
   // --- Member checkboxes ---------------------------------------------------------
