@@ -1,0 +1,137 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against Django's live_server.
+
+See /work/shared/E2E.md for the recipe. Every test in this folder is marked `e2e`
+(`make e2e` / `pytest -m e2e` runs only these; `-m "not e2e"` leaves them out).
+
+Without /usr/bin/chromium the tests are skipped, unless E2E_REQUIRED=1 (set by CI),
+in which case they fail with the same message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from crm.factories import DEMO_PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A conftest's hook sees the whole session's items: mark only those in this folder.
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def playwright(django_db_setup, _pw_api_request_contexts) -> Iterator:
+    """pytest-playwright's session fixture, adapted to Django.
+
+    Playwright's sync API keeps an asyncio event loop running in the main thread. Two
+    consequences, both handled here for the browser tests only:
+
+    - Django raises SynchronousOnlyOperation on every ORM call (fixtures, the flush
+      between tests): DJANGO_ALLOW_ASYNC_UNSAFE is set while Playwright runs.
+    - Django's connection handler keeps per-context connections while a loop runs, so
+      after the start the tests use new connection objects, without the test database's
+      serialized contents that serialized rollback restores (see `_e2e_database`):
+      they are copied over. This is why the test database is set up first.
+    """
+    from django.db import connections
+
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        pw = sync_playwright().start()
+        if _pw_api_request_contexts:  # --tracing, as in pytest-playwright's own fixture
+            _pw_api_request_contexts.instrument(pw)
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
+        try:
+            yield pw
+        finally:
+            connections.close_all()  # the connections opened while the loop ran
+            pw.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not CHROMIUM.exists():
+        if os.environ.get("E2E_REQUIRED") == "1":
+            pytest.fail(CHROMIUM_MISSING, pytrace=False)
+        pytest.skip(CHROMIUM_MISSING)
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        # pytest-playwright only sets headless=False for --headed; be explicit otherwise.
+        "headless": browser_type_launch_args.get("headless", True),
+        "args": [
+            *browser_type_launch_args.get("args", []),
+            "--no-sandbox",  # the tests run as root
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _e2e_database(django_db_serialized_rollback: None) -> None:
+    """live_server tests use a transactional database that is flushed after each test.
+
+    The flush would also remove what data migrations created (the roles: "Salesperson",
+    "Sales manager", "Read only"); serialized rollback restores the migrated contents
+    before each browser test, so AssociateFactory(roles=[...]) finds its groups.
+    """
+
+
+@pytest.fixture
+def live_url(live_server) -> str:
+    """The live server's root URL, without a trailing slash (e.g. http://localhost:41234)."""
+    return live_server.url
+
+
+@pytest.fixture
+def logged_in_page(page: Page, live_url: str) -> Callable[..., Page]:
+    """logged_in_page(associate) logs in through the real login form and returns the page."""
+
+    def _login(associate) -> Page:
+        page.goto(f"{live_url}/login/")
+        page.get_by_label("Username").fill(associate.user.username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        # The login view redirects away from /login/ once the credentials are accepted.
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        return page
+
+    return _login
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path | None]:
+    """screenshot(page, name) saves docs/screenshots/<name>.png, only when SCREENSHOTS=1."""
+
+    def _screenshot(page: Page, name: str) -> Path | None:
+        if os.environ.get("SCREENSHOTS") != "1":
+            return None
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _screenshot
