@@ -18,6 +18,8 @@ class MemberAddForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "company" in self.errors or "person" in self.errors:
+            return data  # an unknown id: the field's error says so, not "choose one"
         if bool(data.get("company")) == bool(data.get("person")):
             raise forms.ValidationError(_("Choose one company or one person to add."))
         return data
