@@ -137,7 +137,7 @@ STORAGES = {
 }
 
 # Without collectstatic (development, tests) whitenoise finds nothing to pre-load.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 
 # Behind a TLS-terminating proxy in production.
 if envbool("BEHIND_TLS_PROXY"):

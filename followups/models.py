@@ -81,6 +81,17 @@ class OwnerMode(models.TextChoices):
     OTHER = "other", _("Other associate")
 
 
+PERM_MANAGE_ALL_GENERATIONS = "followups.manage_all_generations"
+
+
+class GenerationQuerySet(models.QuerySet):
+    def visible_to(self, associate: Associate) -> GenerationQuerySet:
+        """Your own generations; every generation for administrators."""
+        if associate.user.has_perm(PERM_MANAGE_ALL_GENERATIONS):
+            return self.all()
+        return self.filter(created_by=associate)
+
+
 class Generation(models.Model):
     """One run of the Generate follow-ups dialog: who, when, on what, every choice made,
     and how many follow-ups it created. `key` is the dialog's one-time key."""
@@ -121,14 +132,27 @@ class Generation(models.Model):
         related_name="+",
         verbose_name=_("other associate"),
     )
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        Associate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+    removed_count = models.PositiveIntegerField(_("follow-ups removed by undo"), default=0)
     selected_only = models.BooleanField(_("selected members only"), default=False)
     selected_count = models.PositiveIntegerField(_("members ticked"), default=0)
     created_count = models.PositiveIntegerField(_("follow-ups created"), default=0)
+
+    objects = GenerationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("generation")
         verbose_name_plural = _("generations")
+        permissions = [("manage_all_generations", _("Can see and undo every generation"))]
 
     def __str__(self) -> str:
         return f"{self.selection_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.created_count}"
@@ -205,9 +229,13 @@ class FollowUp(models.Model):
     created_by = models.ForeignKey(
         Associate, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
-    created_at = models.DateTimeField(_("created"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Generation writes both with the same time; any later save() moves it on, so
+    # "untouched since generated" is updated_at = created_at (what undo removes).
     updated_at = models.DateTimeField(
-        _("changed"), help_text=_("Equal to 'created' until someone changes the follow-up.")
+        _("changed"),
+        auto_now=True,
+        help_text=_("Equal to 'created' until someone changes the follow-up."),
     )
     generation = models.ForeignKey(
         Generation,

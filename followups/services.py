@@ -18,7 +18,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from crm.models import Associate, Company, Person, Project
@@ -311,3 +311,46 @@ def followup_set_completed(*, followup: FollowUp, completed: bool) -> None:
     followup.completed_at = now if completed else None
     followup.updated_at = now
     followup.save(update_fields=["completed", "completed_at", "updated_at"])
+
+
+@dataclass
+class UndoResult:
+    removed: int
+    kept: int
+    already_undone: bool = False
+
+
+def generation_undo_counts(generation: Generation) -> tuple[int, int]:
+    """(untouched, changed since): what an undo would remove and keep. One query."""
+    counts = FollowUp.objects.filter(generation=generation).aggregate(
+        untouched=Count("id", filter=Q(updated_at=F("created_at"))),
+        total=Count("id"),
+    )
+    return counts["untouched"], counts["total"] - counts["untouched"]
+
+
+def generation_undo(*, generation: Generation, by: Associate) -> UndoResult:
+    """Remove the generation's follow-ups that nobody has changed since they were
+    created (edited, completed, reopened, re-owned: any save moves updated_at), with one
+    DELETE in one transaction, and mark the generation undone. Undoing again removes
+    nothing more."""
+    with transaction.atomic():
+        locked = Generation.objects.select_for_update().get(pk=generation.pk)
+        if locked.undone_at is not None:
+            kept = FollowUp.objects.filter(generation=locked).count()
+            return UndoResult(removed=0, kept=kept, already_undone=True)
+        removed, _ = FollowUp.objects.filter(generation=locked, updated_at=F("created_at")).delete()
+        kept = FollowUp.objects.filter(generation=locked).count()
+        now = timezone.now()
+        Generation.objects.filter(pk=locked.pk).update(
+            undone_at=now, undone_by=by, removed_count=removed
+        )
+    generation.undone_at, generation.undone_by, generation.removed_count = now, by, removed
+    logger.info(
+        "generation %s undone by %s: removed %d, kept %d",
+        generation.pk,
+        by.user.get_username(),
+        removed,
+        kept,
+    )
+    return UndoResult(removed=removed, kept=kept)

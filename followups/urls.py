@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, views
+from . import activity_views, generation_views, views
 
 app_name = "followups"
 urlpatterns = [
@@ -13,5 +13,8 @@ urlpatterns = [
     path("activities/counters/", activity_views.counters, name="counters"),
     path("activities/search/", activity_views.quick_search, name="quick_search"),
     path("followups/<int:pk>/", activity_views.followup_detail, name="detail"),
+    path("generations/", generation_views.generation_list, name="generation_list"),
+    path("generations/<int:pk>/", generation_views.generation_detail, name="generation_detail"),
+    path("generations/<int:pk>/undo/", generation_views.generation_undo, name="generation_undo"),
     path("followups/<int:pk>/toggle/", activity_views.toggle_completed, name="toggle_completed"),
 ]

@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -108,7 +110,18 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GenerationRefused:
         form.add_error(None, _("This dialog was already used by someone else; open it again."))
         return _invalid(request, form, selection)
-    messages.success(request, _result_message(generation, request.associate))
+    if generation.created_count:
+        # The message offers undo straight away (a link to the confirmation).
+        undo = reverse("followups:generation_undo", args=[generation.pk])
+        message = format_html(
+            '{} <a href="{}">{}</a>',
+            _result_message(generation, request.associate),
+            undo,
+            _("Undo…"),
+        )
+    else:
+        message = _result_message(generation, request.associate)
+    messages.success(request, message)
     if not request.htmx:
         return redirect(selection)
     response = render(request, "base.html#messages")

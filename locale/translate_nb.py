@@ -285,6 +285,43 @@ NB: dict[str, str | tuple[str, str]] = {
     "Visible for": "Synlig for",
     "Members": "Medlemmer",
     "No selections are visible to you yet.": "Ingen utvalg er synlige for deg ennå.",
+    # Generations and undo
+    "This generation was already undone; nothing more was removed.": "Denne genereringen var allerede angret; ingenting mer ble fjernet.",
+    "Removed %(removed)s follow-up": ("Fjernet %(removed)s oppfølging", "Fjernet %(removed)s oppfølginger"),
+    "kept %(kept)s that was changed since.": (
+        "beholdt %(kept)s som er endret siden.",
+        "beholdt %(kept)s som er endret siden.",
+    ),
+    "undone": "angret",
+    "undone by": "angret av",
+    "follow-ups removed by undo": "oppfølginger fjernet ved angring",
+    "Can see and undo every generation": "Kan se og angre alle genereringer",
+    "Undo…": "Angre …",
+    "Generations": "Genereringer",
+    "Generation": "Generering",
+    "Generated from “%(name)s”": "Generert fra «%(name)s»",
+    "When": "Når",
+    "One per company": "Én per firma",
+    "yes,no": "ja,nei",
+    "from %(n)s ticked member": ("fra %(n)s avmerket medlem", "fra %(n)s avmerkede medlemmer"),
+    "Undone by %(who)s, %(when)s: %(n)s removed": "Angret av %(who)s, %(when)s: %(n)s fjernet",
+    "%(u)s untouched, %(c)s changed since": "%(u)s urørt, %(c)s endret siden",
+    "Undo this generation?": "Angre denne genereringen?",
+    "%(n)s follow-up that nobody has changed will be removed.": (
+        "%(n)s oppfølging som ingen har endret, blir fjernet.",
+        "%(n)s oppfølginger som ingen har endret, blir fjernet.",
+    ),
+    "%(n)s that was changed since (edited, completed, reopened or given to someone else) will be kept.": (
+        "%(n)s som er endret siden (redigert, utført, åpnet igjen eller gitt til en annen), blir beholdt.",
+        "%(n)s som er endret siden (redigert, utført, åpnet igjen eller gitt til en annen), blir beholdt.",
+    ),
+    "Remove %(n)s follow-up": ("Fjern %(n)s oppfølging", "Fjern %(n)s oppfølginger"),
+    "Its follow-ups": "Oppfølgingene",
+    "Every run of Generate follow-ups, newest first. A run can be undone: its follow-ups that nobody has changed since are removed.": "Hver kjøring av Generer oppfølginger, nyeste først. En kjøring kan angres: oppfølgingene som ingen har endret siden, blir fjernet.",
+    "By": "Av",
+    "Untouched": "Urørt",
+    "Undone by %(who)s, %(when)s": "Angret av %(who)s, %(when)s",
+    "No generations yet.": "Ingen genereringer ennå.",
 }
 
 

@@ -1,0 +1,116 @@
+"""Generation history and undo."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import trigger_client_event
+
+from crm.access import associate_required
+
+from . import services
+from .models import FollowUp, Generation
+
+PAGE_SIZE = 50
+
+
+def _generations(request: HttpRequest):
+    return Generation.objects.visible_to(request.associate).select_related(
+        "created_by__user", "type", "owner_associate__user", "undone_by__user"
+    )
+
+
+@require_GET
+@associate_required
+def generation_list(request: HttpRequest) -> HttpResponse:
+    """Your generations (administrators: everyone's), newest first, with how many of
+    their follow-ups are still untouched."""
+    generations = _generations(request).annotate(
+        remaining=Count("followups"),
+        untouched=Count("followups", filter=Q(followups__updated_at=F("followups__created_at"))),
+    )
+    page = Paginator(generations.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "followups/generation_list.html", {"page": page})
+
+
+@require_GET
+@associate_required
+def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A generation's settings and its follow-ups (those this associate may see)."""
+    generation = get_object_or_404(_generations(request), pk=pk)
+    followups = (
+        FollowUp.objects.visible_to(request.associate)
+        .filter(generation=generation)
+        .for_lists()
+        .order_by("start_date", "id")
+    )
+    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    untouched, changed = services.generation_undo_counts(generation)
+    return render(
+        request,
+        "followups/generation_detail.html",
+        {
+            "generation": generation,
+            "page": page,
+            "today": timezone.localdate(),
+            "show_owner": True,
+            "untouched": untouched,
+            "changed": changed,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@associate_required
+def generation_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, with the counts first. POST: undo."""
+    generation = get_object_or_404(_generations(request), pk=pk)
+    if request.method == "GET":
+        untouched, changed = services.generation_undo_counts(generation)
+        context = {"generation": generation, "untouched": untouched, "changed": changed}
+        template = "followups/generation_detail.html"
+        return render(
+            request,
+            template + "#undo-confirm" if request.htmx else template,
+            {
+                **context,
+                "confirm": True,
+                "page": None,
+                "today": timezone.localdate(),
+            },
+        )
+    if generation.created_by_id != request.associate.pk and not request.user.has_perm(
+        "followups.manage_all_generations"
+    ):
+        raise PermissionDenied
+    result = services.generation_undo(generation=generation, by=request.associate)
+    if result.already_undone:
+        messages.info(request, _("This generation was already undone; nothing more was removed."))
+    else:
+        removed = number_format(result.removed, force_grouping=True)
+        kept = number_format(result.kept, force_grouping=True)
+        text = ngettext(
+            "Removed %(removed)s follow-up", "Removed %(removed)s follow-ups", result.removed
+        ) % {"removed": removed}
+        if result.kept:
+            text += ", " + ngettext(
+                "kept %(kept)s that was changed since.",
+                "kept %(kept)s that were changed since.",
+                result.kept,
+            ) % {"kept": kept}
+        else:
+            text += "."
+        messages.success(request, text)
+    response = redirect("followups:generation_detail", pk=generation.pk)
+    return trigger_client_event(response, "followupsUndone", {"generation": generation.pk})
