@@ -7,9 +7,9 @@ custom permissions declared on Associate below and read with ``user.has_perm``.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Collate, Upper
 from django.utils.translation import gettext_lazy as _
 
 # The rights the product checks, as "app_label.codename" for user.has_perm().
@@ -177,6 +177,26 @@ class ProjectQuerySet(models.QuerySet):
     def active(self) -> ProjectQuerySet:
         return self.filter(active=True)
 
+    def matching(self, text: str) -> ProjectQuerySet:
+        """Projects whose name starts with `text`, case-insensitive, in name order; a
+        leading % means "contains" (as SuperOffice's type-ahead does).
+
+        Written so that one index serves both the match and the order, and the first
+        suggestions come straight off it with 100,000 projects: on PostgreSQL the
+        upper-cased name in the "C" collation (LIKE 'AB%' becomes a range scan), on
+        SQLite the name in NOCASE (its LIKE is case-insensitive already).
+        """
+        text = text.strip()
+        contains = text.startswith("%")
+        if contains:
+            text = text[1:].strip()
+        if connection.vendor == "postgresql":
+            qs = self.annotate(match_key=Collate(Upper("name"), "C"))
+            lookup = "match_key__contains" if contains else "match_key__startswith"
+            return qs.filter(**{lookup: text.upper()}).order_by("match_key", "id")
+        lookup = "name__icontains" if contains else "name__istartswith"
+        return self.filter(**{lookup: text}).order_by(Collate("name", "NOCASE"), "id")
+
 
 class Project(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -189,7 +209,7 @@ class Project(models.Model):
         ordering = ["name", "id"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        indexes = [models.Index(Upper("name"), name="crm_project_upper_name")]
+        # The index for name suggestions depends on the database: migration 0004.
 
     def __str__(self) -> str:
         return self.name

@@ -29,11 +29,7 @@ MAX_SELECTED_MEMBERS = 5000
 def find_projects(text: str):
     """Active projects matching what the user typed: the whole name or its start,
     case-insensitive; a leading % means "contains" (as SuperOffice's type-ahead)."""
-    text = text.strip()
-    projects = Project.objects.active()
-    if text.startswith("%"):
-        return projects.filter(name__icontains=text[1:].strip())
-    return projects.filter(name__istartswith=text)
+    return Project.objects.active().matching(text)
 
 
 def check_start_date(value: date) -> date:
@@ -262,11 +258,12 @@ class GenerateFollowUpsForm(forms.Form):
         return data
 
     def _clean_project(self, data) -> None:
+        picked = data.get("project")  # the id picked from the list, if any
         data["project"] = None
         if "project_text" in self.errors:
             return
         try:
-            data["project"] = resolve_project(data.get("project_text"), data.get("project"))
+            data["project"] = resolve_project(data.get("project_text"), picked)
         except ValidationError as error:
             self.add_error("project_text", error)
 
