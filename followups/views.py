@@ -3,10 +3,12 @@ project suggestions the dialog's Project combobox asks for."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +27,8 @@ from selections.models import Selection
 from . import services
 from .forms import GenerateFollowUpsForm, MemberIdsField, find_projects
 from .models import FollowUp, Generation, OwnerMode
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "followups/generate.html"
 PROJECT_SUGGESTIONS = 20
@@ -109,6 +113,19 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.GenerationRefused:
         form.add_error(None, _("This dialog was already used by someone else; open it again."))
+        return _invalid(request, form, selection)
+    except DatabaseError:
+        # The transaction was rolled back whole: nothing was saved. The same one-time
+        # key stays in the form, so Save can simply be tried again.
+        logger.exception("generation failed on selection %s", selection.pk)
+        connection.close_if_unusable_or_obsolete()
+        form.add_error(
+            None,
+            _(
+                "The follow-ups could not be saved, and nothing was saved. "
+                "Please try again; if it keeps failing, tell your administrator."
+            ),
+        )
         return _invalid(request, form, selection)
     if generation.created_count:
         # The message offers undo straight away (a link to the confirmation).
