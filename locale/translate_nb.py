@@ -322,6 +322,10 @@ NB: dict[str, str | tuple[str, str]] = {
     "Untouched": "Urørt",
     "Undone by %(who)s, %(when)s": "Angret av %(who)s, %(when)s",
     "No generations yet.": "Ingen genereringer ennå.",
+    # Faults and security
+    "The follow-ups could not be saved, and nothing was saved. Please try again; if it keeps failing, tell your administrator.": "Oppfølgingene kunne ikke lagres, og ingenting ble lagret. Prøv igjen; hvis det fortsatt ikke går, si fra til administratoren.",
+    "Too many attempts": "For mange forsøk",
+    "This login is locked for a while after several wrong passwords. Try again in 15 minutes, or ask your administrator.": "Denne innloggingen er sperret en stund etter flere feil passord. Prøv igjen om 15 minutter, eller spør administratoren.",
 }
 
 

@@ -13,7 +13,11 @@
   // --- Modal dialogs ------------------------------------------------------------
   let opener = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.detail.elt && !event.detail.elt.closest("dialog")) opener = event.detail.elt;
+    if (event.detail.elt && !event.detail.elt.closest("dialog")) {
+      // What the user was on: the clicked button, not the form that sent the request.
+      const active = document.activeElement;
+      opener = active && active !== document.body ? active : event.detail.elt;
+    }
   });
   document.addEventListener("htmx:load", function (event) {
     const root = event.detail.elt;
@@ -22,7 +26,10 @@
     if (!dialog || dialog.open) return;
     dialog.returnFocusTo = opener;
     dialog.addEventListener("close", function () {
-      const back = dialog.returnFocusTo;
+      let back = dialog.returnFocusTo;
+      // A choice inside a menu that has closed since: back to the menu's button.
+      const menu = back && back.closest && back.closest("details:not([open])");
+      if (menu) back = menu.querySelector("summary");
       dialog.remove();
       if (back && back.isConnected) back.focus();
     });

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from crm.factories import DEMO_PASSWORD
 from crm.management.commands.seed_demo import ASSOCIATES
@@ -53,7 +54,8 @@ def test_it_prints_the_logins_every_time():
 def test_its_demo_users_can_log_in(client):
     seed()
     for login in LOGINS:
-        assert client.login(username=login, password=DEMO_PASSWORD), login
+        # django-axes wants the request authenticate() is called for.
+        assert client.login(request=HttpRequest(), username=login, password=DEMO_PASSWORD), login
         client.logout()
 
     for login in ACTIVE_LOGINS:
