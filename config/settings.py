@@ -6,9 +6,8 @@ SQLite in a file by default; PostgreSQL when DATABASE_URL is set.
 import os
 import sys
 import warnings
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE

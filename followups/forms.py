@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Project
+from selections import dynamic
 from selections.models import Selection
 
 from .models import DESCRIPTION_MAX_LENGTH, FollowUp, FollowUpType, OwnerMode, Priority
@@ -232,7 +233,14 @@ class GenerateFollowUpsForm(forms.Form):
             and "owner_associate" not in self.errors
         ):
             self.add_error("owner_associate", _("Choose the associate to assign them to."))
-        if data.get("selected_only"):
+        if data.get("selected_only") and self.selection.is_dynamic:
+            self.add_error(
+                "members",
+                _(
+                    "A dynamic selection has no members to tick; freeze it first, or run the task on all of it."
+                ),
+            )
+        elif data.get("selected_only"):
             ids = data.get("members")
             if ids == []:
                 self.add_error(
@@ -251,7 +259,7 @@ class GenerateFollowUpsForm(forms.Form):
                         )
                         % {"n": len(ids) - found},
                     )
-        elif not self.selection.members.exists():
+        elif not dynamic.has_rows(self.selection, self.associate):
             raise ValidationError(
                 _("This selection has no members, so there is nothing to create.")
             )

@@ -22,6 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from crm.models import Associate, Company, Person, Project
+from selections import dynamic
 from selections.models import Selection, SelectionMember
 
 from .models import FollowUp, FollowUpType, Generation, OwnerMode, Priority
@@ -52,33 +53,50 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _source_sql(
+    *, selection: Selection, creator: Associate, member_ids: Sequence[int] | None
+) -> tuple[str, list]:
+    """SELECT company_id, person_id, ord1, ord2: the rows a task runs on. (ord1, ord2)
+    orders a company's rows for "one per company": for a static selection the member
+    added first (lowest id), for a dynamic one the person with the best rank."""
+    if selection.is_dynamic:
+        return dynamic.rows_sql(selection, creator)
+    params: list = [selection.pk]
+    where = "m.selection_id = %s"
+    if member_ids is not None:
+        where += " AND m.id IN (" + ", ".join(["%s"] * len(member_ids)) + ")"
+        params += list(member_ids)
+    sql = (
+        "SELECT m.company_id, m.person_id, m.id AS ord1, 0 AS ord2"
+        f" FROM {_table(SelectionMember)} m WHERE {where}"
+    )
+    return sql, params
+
+
 def _rows_sql(
     *,
-    selection_id: int,
-    creator_id: int,
+    selection: Selection,
+    creator: Associate,
     owner_mode: str,
     owner_associate_id: int | None,
     one_per_company: bool,
     member_ids: Sequence[int] | None,
 ) -> tuple[str, list]:
     """SELECT owner_id, fallback, company_id, person_id: one row per follow-up to create."""
-    params: list = [selection_id]
-    where = "m.selection_id = %s"
-    if member_ids is not None:
-        where += " AND m.id IN (" + ", ".join(["%s"] * len(member_ids)) + ")"
-        params += list(member_ids)
-    member_table = _table(SelectionMember)
+    source, params = _source_sql(selection=selection, creator=creator, member_ids=member_ids)
     if one_per_company:
-        # The member added first (lowest id) of each company; a person with no company
-        # is a company of their own (negative key, so it never meets a company id).
+        # The first row of each company; a person with no company is a company of their
+        # own (negative key, so it never meets a company id).
         members = (
             "SELECT ranked.company_id, ranked.person_id FROM ("
-            " SELECT m.company_id, m.person_id, ROW_NUMBER() OVER ("
-            "  PARTITION BY COALESCE(m.company_id, -m.person_id) ORDER BY m.id) AS rn"
-            f" FROM {member_table} m WHERE {where}) ranked WHERE ranked.rn = 1"
+            " SELECT src.company_id, src.person_id, ROW_NUMBER() OVER ("
+            "  PARTITION BY COALESCE(src.company_id, -src.person_id)"
+            "  ORDER BY src.ord1, src.ord2) AS rn"
+            f" FROM ({source}) src) ranked WHERE ranked.rn = 1"
         )
     else:
-        members = f"SELECT m.company_id, m.person_id FROM {member_table} m WHERE {where}"
+        members = f"SELECT src.company_id, src.person_id FROM ({source}) src"
+    creator_id = creator.pk
 
     if owner_mode == OwnerMode.OUR_CONTACT:
         # The company's our contact; for a person with no company, their own. None, or an
@@ -142,8 +160,8 @@ def followups_preview(
     Two queries whatever the size: one aggregate over the rows, one for owner names.
     """
     rows, params = _rows_sql(
-        selection_id=selection.pk,
-        creator_id=creator.pk,
+        selection=selection,
+        creator=creator,
         owner_mode=owner_mode,
         owner_associate_id=owner_associate.pk if owner_associate else None,
         one_per_company=one_per_company,
@@ -259,8 +277,8 @@ def _insert_followups(
 ) -> int:
     ops = connection.ops
     rows, row_params = _rows_sql(
-        selection_id=selection.pk,
-        creator_id=creator.pk,
+        selection=selection,
+        creator=creator,
         owner_mode=choices.owner_mode,
         owner_associate_id=choices.owner_associate.pk if choices.owner_associate else None,
         one_per_company=choices.one_per_company,

@@ -22,6 +22,7 @@ from django_htmx.http import reswap, trigger_client_event
 
 from crm.access import associate_required
 from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
+from selections import dynamic
 from selections.models import Selection
 
 from . import services
@@ -54,7 +55,7 @@ def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_pag
         "form": form,
         "selection": selection,
         "selected": selected_only,
-        "members_for": count if selected_only else selection.members.count(),
+        "members_for": count if selected_only else dynamic.row_count(selection, form.associate),
         "as_page": as_page,
     }
 

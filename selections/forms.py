@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Company, Person
+from crm.models import Associate, Company, Person
+
+from .models import Criterion, Selection
 
 
 class MemberSearchForm(forms.Form):
@@ -22,4 +24,70 @@ class MemberAddForm(forms.Form):
             return data  # an unknown id: the field's error says so, not "choose one"
         if bool(data.get("company")) == bool(data.get("person")):
             raise forms.ValidationError(_("Choose one company or one person to add."))
+        return data
+
+
+class SelectionForm(forms.ModelForm):
+    class Meta:
+        model = Selection
+        fields = ["name", "kind", "visibility", "description"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {"name": {"required": _("Give the selection a name.")}}
+
+
+class CriterionForm(forms.Form):
+    """One criterion of a dynamic selection. The value's meaning depends on the field;
+    an associate in "Our contact is" must be one this user may pick."""
+
+    field = forms.ChoiceField(
+        label=_("Criterion"),
+        choices=Criterion.Field.choices,
+        error_messages={
+            "required": _("Choose a criterion."),
+            "invalid_choice": _("Choose a criterion from the list."),
+        },
+    )
+    value = forms.CharField(label=_("Value"), max_length=200, required=False, strip=True)
+
+    YES_NO = [("yes", _("yes")), ("no", _("no"))]
+
+    def __init__(self, *args, associate: Associate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.associate = associate
+
+    def contact_choices(self) -> list[tuple[str, str]]:
+        others = Associate.objects.assignable_by(self.associate).select_related("user")
+        return [("me", _("me")), ("none", _("nobody")), *((str(a.pk), a.name) for a in others)]
+
+    def value_choices(self) -> list[tuple[str, str]] | None:
+        field = self["field"].value()
+        if field == Criterion.Field.OUR_CONTACT:
+            return self.contact_choices()
+        if field in (Criterion.Field.COMPANY_ACTIVE, Criterion.Field.PERSON_HAS_EMAIL):
+            return self.YES_NO
+        return None
+
+    def clean(self):
+        data = super().clean()
+        field, value = data.get("field"), (data.get("value") or "").strip()
+        if not field:
+            return data
+        F = Criterion.Field
+        if field == F.OUR_CONTACT:
+            if value not in {key for key, _label in self.contact_choices()}:
+                self.add_error(
+                    "value", _("Choose yourself, nobody, or an associate from the list.")
+                )
+        elif field in (F.COMPANY_ACTIVE, F.PERSON_HAS_EMAIL):
+            if value not in {"yes", "no"}:
+                self.add_error("value", _("Choose yes or no."))
+        elif field == F.PERSON_RANK_AT_MOST:
+            if not value.isdigit() or not 1 <= int(value) <= 1000:
+                self.add_error("value", _("Enter a whole number from 1 (the first contact) up."))
+        elif not value:
+            self.add_error("value", _("Enter the text to look for."))
+        data["value"] = value
         return data

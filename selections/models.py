@@ -27,7 +27,12 @@ class SelectionQuerySet(models.QuerySet):
 
 
 class Selection(models.Model):
+    class Kind(models.TextChoices):
+        STATIC = "static", _("Static: members added by hand")
+        DYNAMIC = "dynamic", _("Dynamic: saved criteria, evaluated when used")
+
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STATIC)
     owner = models.ForeignKey(
         Associate, on_delete=models.PROTECT, related_name="selections", verbose_name=_("owner")
     )
@@ -49,6 +54,10 @@ class Selection(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("selections:detail", args=[self.pk])
+
+    @property
+    def is_dynamic(self) -> bool:
+        return self.kind == self.Kind.DYNAMIC
 
 
 class SelectionMember(models.Model):
@@ -94,3 +103,32 @@ class SelectionMember(models.Model):
         if self.person_id and self.company_id:
             return f"{self.person} ({self.company})"
         return str(self.person or self.company)
+
+
+class Criterion(models.Model):
+    """One condition of a dynamic selection; a selection's criteria are ANDed."""
+
+    class Field(models.TextChoices):
+        COMPANY_NAME_STARTS = "company_name_starts", _("Company name starts with")
+        COMPANY_NAME_CONTAINS = "company_name_contains", _("Company name contains")
+        CITY = "city", _("City is")
+        CATEGORY = "category", _("Category is")
+        OUR_CONTACT = "our_contact", _("Our contact is")
+        COMPANY_ACTIVE = "company_active", _("Company is active")
+        PERSON_HAS_EMAIL = "person_has_email", _("Person has an e-mail address")
+        PERSON_RANK_AT_MOST = "person_rank_at_most", _("Person's rank in the company is at most")
+
+    # Criteria on persons: with any of these, companies with no matching person drop out.
+    PERSON_FIELDS = {Field.PERSON_HAS_EMAIL, Field.PERSON_RANK_AT_MOST}
+
+    selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="criteria")
+    field = models.CharField(_("criterion"), max_length=30, choices=Field.choices)
+    value = models.CharField(_("value"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} {self.value}".strip()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from crm.models import Company, Person
 
+from . import dynamic
 from .models import Selection, SelectionMember
 
 
@@ -50,3 +52,28 @@ def selection_member_add_company(*, selection: Selection, company: Company) -> b
 def selection_member_remove(*, selection: Selection, member_id: int) -> bool:
     deleted, _ = SelectionMember.objects.filter(selection=selection, pk=member_id).delete()
     return deleted > 0
+
+
+@transaction.atomic
+def selection_freeze(*, selection: Selection, viewer) -> int:
+    """Turn a dynamic selection into a static one whose members are its current result,
+    with one INSERT … SELECT. Within a company, rows are added best rank first, so "the
+    member added first" of the frozen copy is the person a dynamic selection would pick
+    for one follow-up per company. There is no way back, as in SuperOffice."""
+    locked = Selection.objects.select_for_update().get(pk=selection.pk)
+    if not locked.is_dynamic:
+        return locked.members.count()
+    rows, params = dynamic.rows_sql(locked, viewer)
+    table = connection.ops.quote_name(SelectionMember._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (selection_id, company_id, person_id, added_at)"
+            f" SELECT %s, r.company_id, r.person_id, %s FROM ({rows}) r"
+            " ORDER BY COALESCE(r.company_id, -r.person_id), r.ord1, r.ord2",
+            [locked.pk, connection.ops.adapt_datetimefield_value(timezone.now()), *params],
+        )
+        count = cursor.rowcount
+    locked.criteria.all().delete()
+    Selection.objects.filter(pk=locked.pk).update(kind=Selection.Kind.STATIC)
+    selection.kind = Selection.Kind.STATIC
+    return count

@@ -1,21 +1,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from crm.access import associate_required
-from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
+from crm.models import PERM_CREATE_SELECTION_TASKS, Associate, Company, Person
 
-from . import services
-from .forms import MemberAddForm, MemberSearchForm
-from .models import Selection
+from . import dynamic, services
+from .forms import CriterionForm, MemberAddForm, MemberSearchForm, SelectionForm
+from .models import Criterion, Selection
 
 PAGE_SIZE = 100
 # "Show all" renders every member on one page; beyond this it would be a very long page
@@ -32,10 +34,18 @@ def _visible_selection(request: HttpRequest, pk: int) -> Selection:
     return get_object_or_404(qs, pk=pk)
 
 
-def _editable_selection(request: HttpRequest, pk: int) -> Selection:
+def _editable_selection(request: HttpRequest, pk: int, *, dynamic: bool = False) -> Selection:
+    """The selection if this associate owns it (else 403), of the kind the change is for
+    (members for a static selection, criteria for a dynamic one; else 400)."""
     selection = _visible_selection(request, pk)
     if selection.owner_id != request.associate.pk:
-        raise PermissionDenied(_("Only the selection's owner can change its members."))
+        raise PermissionDenied(_("Only the selection's owner can change it."))
+    if selection.is_dynamic != dynamic:
+        raise BadRequest(
+            _("A dynamic selection has criteria, not members.")
+            if selection.is_dynamic
+            else _("A static selection has members, not criteria.")
+        )
     return selection
 
 
@@ -51,9 +61,14 @@ def selection_list(request: HttpRequest) -> HttpResponse:
 
 
 def _members_context(request: HttpRequest, selection: Selection) -> dict:
-    members = selection.members.select_related(
-        "company__our_contact__user", "person__our_contact__user"
-    ).order_by("id")
+    """The Company/person tab: a static selection's members, or a dynamic selection's
+    current result, paged."""
+    if selection.is_dynamic:
+        members = dynamic.result_rows(selection, request.associate)
+    else:
+        members = selection.members.select_related(
+            "company__our_contact__user", "person__our_contact__user"
+        ).order_by("id")
     paginator = Paginator(members, PAGE_SIZE)
     show_all = request.GET.get("all") == "1" and paginator.count <= SHOW_ALL_LIMIT
     if show_all:
@@ -62,16 +77,33 @@ def _members_context(request: HttpRequest, selection: Selection) -> dict:
     else:
         page = paginator.get_page(request.GET.get("page"))
         rows = page.object_list
-    return {
+    if selection.is_dynamic:
+        rows = dynamic.display_rows(list(rows))
+    can_edit = selection.owner_id == request.associate.pk
+    context = {
         "selection": selection,
         "member_count": paginator.count,
         "page": page,
         "rows": rows,
         "show_all": show_all,
         "can_show_all": PAGE_SIZE < paginator.count <= SHOW_ALL_LIMIT,
-        "can_edit": selection.owner_id == request.associate.pk,
+        "can_edit": can_edit and not selection.is_dynamic,
+        "can_edit_criteria": can_edit and selection.is_dynamic,
         "can_run_tasks": request.user.has_perm(PERM_CREATE_SELECTION_TASKS),
     }
+    if selection.is_dynamic:
+        criteria = list(selection.criteria.all())
+        ids = [
+            int(c.value)
+            for c in criteria
+            if c.field == Criterion.Field.OUR_CONTACT and c.value.isdigit()
+        ]
+        names = Associate.objects.select_related("user").in_bulk(ids) if ids else {}
+        for criterion in criteria:
+            if criterion.value.isdigit() and int(criterion.value) in names:
+                criterion.contact_name = names[int(criterion.value)].name
+        context["criteria"] = criteria
+    return context
 
 
 @require_GET
@@ -79,6 +111,8 @@ def _members_context(request: HttpRequest, selection: Selection) -> dict:
 def selection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     selection = _visible_selection(request, pk)
     context = _members_context(request, selection)
+    if context["can_edit_criteria"]:
+        context["criterion_form"] = CriterionForm(associate=request.associate)
     return render(request, "selections/selection_detail.html", context)
 
 
@@ -152,3 +186,83 @@ def _members_changed(request: HttpRequest, selection: Selection) -> HttpResponse
     context = _members_context(request, selection)
     response = render(request, "selections/selection_detail.html#members", context)
     return trigger_client_event(response, "membersChanged")
+
+
+@require_http_methods(["GET", "POST"])
+@associate_required
+def selection_new(request: HttpRequest) -> HttpResponse:
+    """A new selection, owned by the current associate."""
+    form = SelectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        selection = form.save(commit=False)
+        selection.owner = request.associate
+        selection.save()
+        messages.success(request, _("Created the selection %(name)s.") % {"name": selection.name})
+        return redirect(selection)
+    return render(request, "selections/selection_new.html", {"form": form})
+
+
+def _criteria_changed(request: HttpRequest, selection: Selection, form=None) -> HttpResponse:
+    if not request.htmx:
+        return redirect(selection)
+    context = _members_context(request, selection)
+    context["criterion_form"] = form or CriterionForm(associate=request.associate)
+    context["oob"] = True  # the members list follows the criteria
+    response = render(request, "selections/selection_detail.html#dynamic", context)
+    return trigger_client_event(response, "membersChanged")
+
+
+@require_GET
+@associate_required
+def criterion_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The add-criterion form again, with the value control the chosen field needs."""
+    selection = _editable_selection(request, pk, dynamic=True)
+    form = CriterionForm(initial={"field": request.GET.get("field")}, associate=request.associate)
+    form.data = {"field": request.GET.get("field", "")}  # value_choices() reads it
+    return render(
+        request,
+        "selections/selection_detail.html#criterion-form",
+        {"selection": selection, "criterion_form": form},
+    )
+
+
+@require_POST
+@associate_required
+def criterion_add(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _editable_selection(request, pk, dynamic=True)
+    form = CriterionForm(request.POST, associate=request.associate)
+    if not form.is_valid():
+        if not request.htmx:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(selection)
+        return _criteria_changed(request, selection, form)
+    selection.criteria.create(field=form.cleaned_data["field"], value=form.cleaned_data["value"])
+    return _criteria_changed(request, selection)
+
+
+@require_POST
+@associate_required
+def criterion_remove(request: HttpRequest, pk: int, criterion_id: int) -> HttpResponse:
+    selection = _editable_selection(request, pk, dynamic=True)
+    selection.criteria.filter(pk=criterion_id).delete()
+    return _criteria_changed(request, selection)
+
+
+@require_POST
+@associate_required
+def selection_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a dynamic selection into a static one holding its current result."""
+    selection = _editable_selection(request, pk, dynamic=True)
+    count = services.selection_freeze(selection=selection, viewer=request.associate)
+    messages.success(
+        request,
+        ngettext(
+            "Froze the selection: it now has %(n)s member, added by hand from now on.",
+            "Froze the selection: it now has %(n)s members, added by hand from now on.",
+            count,
+        )
+        % {"n": number_format(count, force_grouping=True)},
+    )
+    return redirect(selection)

@@ -7,6 +7,7 @@
 //   [data-select-all]      ticks or unticks every member checkbox of its table.
 //   details[data-menu]     a menu (Task) that closes when a choice is made or on Esc.
 //   select[data-autosubmit] submits its form when changed (the language switch).
+//   form[data-confirm]     asks before submitting (Freeze).
 (function () {
   "use strict";
 
@@ -147,6 +148,11 @@
 
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+  });
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
   // --- Member checkboxes ---------------------------------------------------------
