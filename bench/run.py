@@ -76,6 +76,9 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=5, help="repetitions per figure (median)")
     parser.add_argument("--json", help="where to write the results (default bench/results/…)")
     parser.add_argument("--rebuild", action="store_true", help="build the data set again")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the data set, measure nothing"
+    )
     return parser.parse_args()
 
 
@@ -545,6 +548,8 @@ def main() -> None:
         build(SIZES[args.size], log)
     else:
         print("Reusing the data set built earlier (--rebuild to start again)")
+    if args.build_only:
+        return
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -37,8 +37,14 @@ def test_every_message_in_the_catalogue_is_translated():
 
 
 def test_the_compiled_catalogue_matches_the_po_file():
-    po = {(e.msgid, e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.pofile(str(PO)) if not e.obsolete}
-    mo = {(e.msgid, e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.mofile(str(MO))}
+    po = {
+        (e.msgid, e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+        for e in polib.pofile(str(PO))
+        if not e.obsolete
+    }
+    mo = {
+        (e.msgid, e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.mofile(str(MO))
+    }
     assert po - mo == set(), "run: make messages"
 
 
@@ -71,7 +77,10 @@ def test_every_message_in_the_code_is_in_the_catalogue(tmp_path):
         ("Generate follow-ups", "Generer oppfølginger"),
         ("Create only one follow-up per company", "Opprett bare én oppfølging på hvert firma"),
         ("My activity list", "Min aktivitetsliste"),
-        ("Company owner's (our contact's) activity list", "Bedriftseierens (vår kontaktpersons) aktivitetsliste"),
+        (
+            "Company owner's (our contact's) activity list",
+            "Bedriftseierens (vår kontaktpersons) aktivitetsliste",
+        ),
         ("Other associate", "Annen medarbeider"),
         ("Completed", "Utført"),
         ("Save", "Lagre"),
