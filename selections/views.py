@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
@@ -64,6 +64,7 @@ def _members_context(request: HttpRequest, selection: Selection) -> dict:
     """The Company/person tab: a static selection's members, or a dynamic selection's
     current result, paged."""
     if selection.is_dynamic:
+        prefetch_related_objects([selection], "criteria")  # read once, used twice
         members = dynamic.result_rows(selection, request.associate)
     else:
         members = selection.members.select_related(
