@@ -6,10 +6,13 @@ selections. Built with the factories the tests use. Running it again changes not
 from __future__ import annotations
 
 import random
+import uuid
+from datetime import timedelta
 
 import factory.random
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from crm.factories import (
     DEMO_PASSWORD,
@@ -22,7 +25,9 @@ from crm.factories import (
     UserGroupFactory,
 )
 from crm.models import UserGroup
-from selections.models import SelectionMember, Visibility
+from followups.models import FollowUp, FollowUpType, OwnerMode
+from followups.services import Choices, followup_set_completed, followups_generate
+from selections.models import Criterion, Selection, SelectionMember, Visibility
 
 # login, first name, last name, role, primary group, active, staff
 ASSOCIATES = [
@@ -137,6 +142,59 @@ class Command(BaseCommand):
         rows += [SelectionMember(selection=bergen, company=c) for c in companies[190:200]]
         rows += [SelectionMember(selection=bergen, person=p) for p in loners[60:70]]
         SelectionMember.objects.bulk_create(rows)
+
+        dynamic = SelectionFactory(
+            name="Mine førstekontakter med e-post",
+            owner=associates["anna"],
+            visibility=Visibility.EVERYONE,
+            kind=Selection.Kind.DYNAMIC,
+            description="Dynamisk: vår kontaktperson er meg, rangering 1, har e-post.",
+        )
+        dynamic.criteria.create(field=Criterion.Field.OUR_CONTACT, value="me")
+        dynamic.criteria.create(field=Criterion.Field.PERSON_RANK_AT_MOST, value="1")
+        dynamic.criteria.create(field=Criterion.Field.PERSON_HAS_EMAIL, value="yes")
+        self._generate_followups(launch=launch, bergen=bergen, associates=associates)
+
+    def _generate_followups(self, *, launch, bergen, associates) -> None:
+        """Some follow-ups in everyone's activity lists, generated the product's own way:
+        overdue, due today, ahead, and a few completed."""
+        today = timezone.localdate()
+        runs = [
+            (
+                launch,
+                "anna",
+                "Presentation",
+                7,
+                OwnerMode.OUR_CONTACT,
+                True,
+                "Inviter til produktpresentasjonen",
+            ),
+            (
+                bergen,
+                "kari",
+                "Phone call",
+                -3,
+                OwnerMode.MINE,
+                False,
+                "Ring om fornyelse av avtalen",
+            ),
+            (launch, "anna", "To-do", 0, OwnerMode.OUR_CONTACT, True, "Send tilbud på ny modell"),
+        ]
+        for selection, login, type_name, days, mode, one_per_company, text in runs:
+            followups_generate(
+                selection=selection,
+                creator=associates[login],
+                key=uuid.UUID(int=days + 1000),
+                choices=Choices(
+                    type=FollowUpType.objects.get(name=type_name),
+                    start_date=today + timedelta(days=days),
+                    description=text,
+                    owner_mode=mode,
+                    one_per_company=one_per_company,
+                ),
+            )
+        for followup in FollowUp.objects.order_by("id")[::17]:
+            followup_set_completed(followup=followup, completed=True)
 
     def _print_logins(self) -> None:
         self.stdout.write(
