@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from crm.factories import DEMO_PASSWORD
 from crm.management.commands.seed_demo import ASSOCIATES
 from crm.models import Associate, Company, Person, Project
+from followups.models import FollowUp, Generation
 from selections.models import Selection, SelectionMember
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,16 @@ def test_it_creates_the_demo_data_once():
     assert Company.objects.count() == 200
     assert Person.objects.count() == 1000
     assert Project.objects.count() == 50
-    assert Selection.objects.count() == 3
+    assert Selection.objects.filter(kind=Selection.Kind.STATIC).count() == 3
+    assert Selection.objects.filter(kind=Selection.Kind.DYNAMIC).count() == 1
     assert SelectionMember.objects.count() > 0
+    # Follow-ups in the activity lists, some completed, made by generations.
+    assert (
+        FollowUp.objects.filter(completed=False).count()
+        > FollowUp.objects.filter(completed=True).count()
+        > 0
+    )
+    assert Generation.objects.count() == 3
 
 
 def test_it_prints_the_logins_every_time():
