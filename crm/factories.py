@@ -5,7 +5,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from followups.models import FollowUp, FollowUpType, Priority
 from selections.models import Selection, SelectionMember, Visibility
 
 from .models import Associate, Company, Person, Project, UserGroup
@@ -110,3 +112,41 @@ class SelectionMemberFactory(factory.django.DjangoModelFactory):
     selection = factory.SubFactory(SelectionFactory)
     person = factory.SubFactory(PersonFactory)
     company = factory.LazyAttribute(lambda m: m.person.company if m.person else CompanyFactory())
+
+
+class FollowUpTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUpType
+
+    name = factory.Sequence(lambda n: f"Type {n}")
+    kind = FollowUpType.Kind.TASK
+    rank = factory.Sequence(lambda n: 1000 + n)
+    active = True
+
+
+class PriorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Priority
+
+    name = factory.Sequence(lambda n: f"Priority {n}")
+    rank = factory.Sequence(lambda n: 1000 + n)
+    active = True
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """An open follow-up at a company, owned and created by the same associate."""
+
+    class Meta:
+        model = FollowUp
+
+    type = factory.SubFactory(FollowUpTypeFactory)
+    start_date = factory.LazyFunction(timezone.localdate)
+    description = factory.Sequence(lambda n: f"Follow-up {n}")
+    owner = factory.SubFactory(AssociateFactory)
+    created_by = factory.LazyAttribute(lambda f: f.owner)
+    company = factory.SubFactory(CompanyFactory)
+    person = None
+    completed = False
+    completed_at = factory.LazyAttribute(lambda f: timezone.now() if f.completed else None)
+    created_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyAttribute(lambda f: f.created_at)

@@ -3,6 +3,7 @@ list, and marking a follow-up completed or open again."""
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from django.contrib import messages
@@ -151,12 +152,15 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("created_by__user", "generation"),
         pk=pk,
     )
-    editable = not followup.completed and followup.may_change(request.associate)
+    may_change = followup.may_change(request.associate)
+    editable = not followup.completed and may_change
     form = None
     if editable:
         form = FollowUpEditForm(
             request.POST if request.method == "POST" else None,
-            instance=followup,
+            # A copy: an invalid form leaves its input on the instance, and the page
+            # around the form shows the follow-up as saved.
+            instance=copy.copy(followup),
             associate=request.associate,
         )
         if request.method == "POST" and form.is_valid():
@@ -171,7 +175,7 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "followup": followup,
             "form": form,
-            "may_change": followup.may_change(request.associate),
+            "may_change": may_change,
             "today": timezone.localdate(),
         },
     )

@@ -1,0 +1,226 @@
+"""The activity list: the current associate's open follow-ups by start date, overdue ones
+marked, one completed today kept (struck through) until tomorrow."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    FollowUpFactory,
+    FollowUpTypeFactory,
+    PersonFactory,
+    PriorityFactory,
+    ProjectFactory,
+)
+from followups.activity_views import PAGE_SIZE
+from followups.models import FollowUp
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("followups:activity_list")
+
+
+def day(offset: int):
+    return timezone.localdate() + timedelta(days=offset)
+
+
+def rows(response) -> dict[int, str]:
+    """{follow-up id: the row's class}, in the order the page shows them."""
+    found = re.findall(r'<tr id="followup-(\d+)" class="([^"]*)"', response.content.decode())
+    return {int(pk): css for pk, css in found}
+
+
+def test_it_requires_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_it_shows_own_open_followups_by_start_date(login, salesperson, group):
+    ahead = FollowUpFactory(owner=salesperson, start_date=day(3))
+    late = FollowUpFactory(owner=salesperson, start_date=day(-2))
+    today = FollowUpFactory(owner=salesperson, start_date=day(0))
+    # A colleague's, even one salesperson created, is in the colleague's list, not here.
+    colleague = AssociateFactory(primary_group=group, roles=["Salesperson"])
+    FollowUpFactory(owner=colleague)
+    FollowUpFactory(owner=colleague, created_by=salesperson)
+
+    response = login(salesperson).get(URL)
+
+    assert response.status_code == 200
+    assert list(rows(response)) == [late.pk, today.pk, ahead.pk]
+
+
+def test_it_leaves_out_completed_followups(login, salesperson):
+    open_one = FollowUpFactory(owner=salesperson, start_date=day(-1))
+    FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-1),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=1),
+    )
+    FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-30),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=20),
+    )
+
+    response = login(salesperson).get(URL)
+
+    assert list(rows(response)) == [open_one.pk]
+
+
+def test_it_keeps_a_followup_completed_today_struck_through(login, salesperson):
+    done_today = FollowUpFactory(
+        owner=salesperson, start_date=day(-3), completed=True, completed_at=timezone.now()
+    )
+    done_yesterday = FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-3),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=1),
+    )
+
+    response = login(salesperson).get(URL)
+
+    shown = rows(response)
+    assert shown == {done_today.pk: "done"}  # struck through by CSS, not overdue
+    assert done_yesterday.pk not in shown
+    assert 'aria-checked="true"' in response.content.decode()
+
+    # Tomorrow it has left the list.
+    FollowUp.objects.filter(pk=done_today.pk).update(
+        completed_at=timezone.now() - timedelta(days=1)
+    )
+    assert rows(login(salesperson).get(URL)) == {}
+
+
+def test_it_marks_overdue_followups(login, salesperson):
+    late = FollowUpFactory(owner=salesperson, start_date=day(-1))
+    today = FollowUpFactory(owner=salesperson, start_date=day(0))
+    ahead = FollowUpFactory(owner=salesperson, start_date=day(1))
+
+    response = login(salesperson).get(URL)
+
+    assert rows(response) == {late.pk: "overdue", today.pk: "", ahead.pk: ""}
+    html = response.content.decode()
+    late_row = html[
+        html.index(f'id="followup-{late.pk}"') : html.index(f'id="followup-{today.pk}"')
+    ]
+    assert "Overdue" in late_row
+    assert "Overdue" not in html[html.index(f'id="followup-{today.pk}"') :]
+
+
+def test_it_shows_what_each_row_is_about(login, salesperson):
+    company = CompanyFactory(name="Fjord Fisk AS")
+    person = PersonFactory(first_name="Ingrid", last_name="Berg", company=company)
+    FollowUpFactory(
+        owner=salesperson,
+        type=FollowUpTypeFactory(name="Lunch", colour="#12ab34"),
+        description="Bring the price list\nand the samples",
+        company=company,
+        person=person,
+        project=ProjectFactory(name="Spring campaign"),
+        priority=PriorityFactory(name="Urgent"),
+    )
+
+    html = login(salesperson).get(URL).content.decode()
+
+    for text in ("Lunch", "#12ab34", "Fjord Fisk AS", "Ingrid Berg", "Spring campaign", "Urgent"):
+        assert text in html
+    assert "Bring the price list" in html
+    assert "and the samples" not in html  # the description's first line only
+    assert reverse("crm:company", args=[company.pk]) in html
+    assert reverse("crm:person", args=[person.pk]) in html
+
+
+@pytest.mark.parametrize(
+    ("show", "expected"),
+    [
+        ("overdue", ["late"]),
+        ("today", ["today", "done_today"]),
+        ("week", ["today", "done_today", "in_six_days"]),
+        ("open", ["late", "done_late", "today", "done_today", "in_six_days", "in_a_week"]),
+        ("nonsense", ["late", "done_late", "today", "done_today", "in_six_days", "in_a_week"]),
+    ],
+)
+def test_it_filters(login, salesperson, show, expected):
+    followups = {
+        "late": FollowUpFactory(owner=salesperson, start_date=day(-1)),
+        # Completed today: struck through in the list, but no longer overdue.
+        "done_late": FollowUpFactory(
+            owner=salesperson, start_date=day(-1), completed=True, completed_at=timezone.now()
+        ),
+        "today": FollowUpFactory(owner=salesperson, start_date=day(0)),
+        "done_today": FollowUpFactory(
+            owner=salesperson, start_date=day(0), completed=True, completed_at=timezone.now()
+        ),
+        "in_six_days": FollowUpFactory(owner=salesperson, start_date=day(6)),
+        "in_a_week": FollowUpFactory(owner=salesperson, start_date=day(7)),
+    }
+    FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-1),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=1),
+    )
+
+    response = login(salesperson).get(URL, {"show": show})
+
+    assert list(rows(response)) == [followups[name].pk for name in expected]
+    assert response.context["show"] == (show if show != "nonsense" else "open")
+
+
+def test_it_pages(login, salesperson):
+    followup_type = FollowUpTypeFactory()
+    company = CompanyFactory()
+    FollowUp.objects.bulk_create(
+        FollowUpFactory.build_batch(
+            PAGE_SIZE + 1, owner=salesperson, type=followup_type, company=company
+        )
+    )
+    last = FollowUpFactory(owner=salesperson, type=followup_type, start_date=day(1))
+
+    client = login(salesperson)
+    first_page = client.get(URL)
+    second_page = client.get(URL, {"page": 2})
+
+    assert len(rows(first_page)) == PAGE_SIZE
+    assert list(rows(second_page)) == [FollowUp.objects.order_by("-id")[1].pk, last.pk]
+    assert "?show=open&amp;page=2" in first_page.content.decode()
+
+
+@pytest.mark.parametrize("n", [10, 500])
+def test_it_uses_the_same_number_of_queries_for_any_size(
+    login, salesperson, django_assert_num_queries, n
+):
+    company = CompanyFactory()
+    FollowUp.objects.bulk_create(
+        FollowUpFactory.build_batch(
+            n,
+            owner=salesperson,
+            type=FollowUpTypeFactory(),
+            company=company,
+            person=PersonFactory(company=company),
+            project=ProjectFactory(),
+            priority=PriorityFactory(),
+        )
+    )
+    client = login(salesperson)
+
+    # 1: the session
+    # 2: the user
+    # 3: the associate, with its user and primary group
+    # 4: the associate's other user groups
+    # 5: the paginator's count
+    # 6: the page's follow-ups, with type, priority, project, company, person, owner
+    with django_assert_num_queries(6):
+        response = client.get(URL)
+
+    assert len(rows(response)) == min(n, PAGE_SIZE)

@@ -1,0 +1,214 @@
+"""GET the Generate follow-ups dialog (followups.views.generate_dialog)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    SelectionFactory,
+    SelectionMemberFactory,
+    UserFactory,
+)
+from followups.models import FollowUpType
+from selections.models import Visibility
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def url(selection, query: str = "") -> str:
+    return reverse("followups:generate_dialog", args=[selection.pk]) + query
+
+
+def text(response) -> str:
+    """The response as text, tags removed, whitespace collapsed."""
+    html = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return re.sub(r"\s+", " ", html)
+
+
+@pytest.fixture
+def members(selection):
+    return [
+        SelectionMemberFactory(selection=selection, person=None, company=CompanyFactory())
+        for _ in range(3)
+    ]
+
+
+def test_it_requires_login(client, selection):
+    response = client.get(url(selection))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+def test_it_is_forbidden_without_the_task_right(login, reader, selection):
+    response = login(reader).get(url(selection), headers=HTMX)
+
+    assert response.status_code == 403
+
+
+def test_it_is_forbidden_for_a_login_with_no_associate(client, selection):
+    client.force_login(UserFactory(username="admin-only"))
+
+    assert client.get(url(selection)).status_code == 403
+
+
+@pytest.mark.parametrize("visibility", [Visibility.OWNER, Visibility.GROUP])
+def test_it_answers_404_for_a_selection_i_cannot_see(login, salesperson, outsider, visibility):
+    theirs = SelectionFactory(owner=outsider, visibility=visibility)
+
+    assert login(salesperson).get(url(theirs)).status_code == 404
+
+
+def test_it_answers_404_before_403(login, reader, outsider):
+    theirs = SelectionFactory(owner=outsider, visibility=Visibility.OWNER)
+
+    assert login(reader).get(url(theirs)).status_code == 404
+
+
+def test_it_opens_on_a_selection_of_my_user_group(login, salesperson):
+    colleague = AssociateFactory(primary_group=salesperson.primary_group)
+    ours = SelectionFactory(owner=colleague, visibility=Visibility.GROUP)
+
+    assert login(salesperson).get(url(ours)).status_code == 200
+
+
+def test_it_answers_htmx_with_the_dialog_only(login, salesperson, selection, members):
+    response = login(salesperson).get(url(selection), headers=HTMX)
+
+    assert response.status_code == 200
+    html = response.content.decode().strip()
+    assert html.startswith('<dialog id="generate-dialog"')
+    assert html.endswith("</dialog>")
+    assert "data-modal" in html
+    assert "<html" not in html
+    assert "breadcrumbs" not in html
+    assert 'data-close-dialog aria-label="Close"' in html
+
+
+def test_it_is_a_page_without_htmx(login, salesperson, selection, members):
+    response = login(salesperson).get(url(selection))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" in html
+    assert re.search(r'<dialog id="generate-dialog"[^>]* open>', html)
+    assert f'<a class="button" href="{selection.get_absolute_url()}">Cancel</a>' in html
+    assert f'action="{reverse("followups:generate_save", args=[selection.pk])}"' in html
+
+
+def test_it_says_how_many_members_it_is_for(login, salesperson, selection, members):
+    client = login(salesperson)
+
+    everyone = client.get(url(selection), headers=HTMX)
+    ticked = client.get(
+        url(selection, f"?selected_only=on&members={members[0].pk}&members={members[2].pk}"),
+        headers=HTMX,
+    )
+
+    assert "For all 3 members of “Kunder Oslo”" in text(everyone)
+    assert "For 2 selected members of “Kunder Oslo”" in text(ticked)
+    html = ticked.content.decode()
+    assert '<input type="hidden" name="selected_only" value="on">' in html
+    assert f'<input type="hidden" name="members" value="{members[2].pk}">' in html
+
+
+def test_it_shows_the_fields_in_the_help_pages_order(login, salesperson, selection, members):
+    html = login(salesperson).get(url(selection), headers=HTMX).content.decode()
+
+    names = [
+        "type",
+        "start_date",
+        "description",
+        "project_text",
+        "priority",
+        "completed",
+        "one_per_company",
+        "owner_mode",
+        "owner_associate",
+    ]
+    positions = [html.find(f'name="{name}"') for name in names]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    assert html.find('type="submit"') > positions[-1]
+
+
+def test_it_fills_in_the_defaults(login, salesperson, selection, members):
+    html = login(salesperson).get(url(selection), headers=HTMX).content.decode()
+
+    today = timezone.localdate().isoformat()
+    assert re.search(rf'<input type="date" name="start_date" value="{today}"', html)
+    assert re.search(r'<option value="" selected></option>', html)  # priority blank
+    assert re.search(r'name="owner_mode" value="mine" id="[^"]+"\s+checked', html)
+    assert not re.search(r'name="completed"[^>]*checked', html)
+    assert not re.search(r'name="one_per_company"[^>]*checked', html)
+
+
+def test_it_offers_active_types_by_rank(login, salesperson, selection, members, call_type):
+    FollowUpType.objects.filter(name="Presentation").update(active=False)
+
+    html = login(salesperson).get(url(selection), headers=HTMX).content.decode()
+
+    select = re.search(r'<select name="type".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == [
+        "Meeting",
+        "Phone call",
+        "To-do",
+        "Send offer",
+        "Follow-up call",
+    ]
+
+
+def test_it_disables_our_contact_mode_without_the_right(
+    login, salesperson, manager, selection, members
+):
+    as_salesperson = login(salesperson).get(url(selection), headers=HTMX).content.decode()
+    as_manager = login(manager).get(url(selection), headers=HTMX).content.decode()
+
+    radio = r'<input type="radio" name="owner_mode" value="our_contact"[^>]*>'
+    assert " disabled " in re.search(radio, as_salesperson).group(0)
+    assert "Your role does not allow this." in as_salesperson
+    assert " disabled" not in re.search(radio, as_manager).group(0)
+    assert "Your role does not allow this." not in as_manager
+
+
+def test_it_offers_only_the_associates_i_may_assign_to(
+    login, salesperson, outsider, selection, members
+):
+    colleague = AssociateFactory(
+        primary_group=salesperson.primary_group,
+        user__first_name="Ingrid",
+        user__last_name="Kollega",
+    )
+    AssociateFactory(primary_group=salesperson.primary_group, active=False)
+
+    html = login(salesperson).get(url(selection), headers=HTMX).content.decode()
+
+    select = re.search(r'<select name="owner_associate".*?</select>', html, re.S).group(0)
+    values = set(re.findall(r'<option value="(\d+)"', select))
+    assert values == {str(salesperson.pk), str(colleague.pk)}
+    assert "Ingrid Kollega" in select
+
+
+def test_it_carries_a_new_one_time_key_each_time(login, salesperson, selection, members):
+    client = login(salesperson)
+
+    keys = [
+        re.search(
+            r'name="key" value="([0-9a-f-]{36})"', client.get(url(selection)).content.decode()
+        ).group(1)
+        for _ in range(2)
+    ]
+
+    assert keys[0] != keys[1]
+
+
+def test_it_accepts_only_get(login, salesperson, selection):
+    assert login(salesperson).post(url(selection)).status_code == 405

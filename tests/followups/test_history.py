@@ -1,0 +1,159 @@
+"""The history list: every follow-up of the current associate, completed ones included,
+newest first."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    FollowUpFactory,
+    FollowUpTypeFactory,
+    PersonFactory,
+    PriorityFactory,
+    ProjectFactory,
+)
+from followups.activity_views import PAGE_SIZE
+from followups.models import FollowUp
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("followups:history")
+
+
+def day(offset: int):
+    return timezone.localdate() + timedelta(days=offset)
+
+
+def rows(response) -> dict[int, str]:
+    """{follow-up id: the row's class}, in the order the page shows them."""
+    found = re.findall(r'<tr id="followup-(\d+)" class="([^"]*)"', response.content.decode())
+    return {int(pk): css for pk, css in found}
+
+
+def test_it_requires_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_it_shows_completed_followups_too_newest_first(login, salesperson):
+    done_long_ago = FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-30),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=29),
+    )
+    done_yesterday = FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-2),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=1),
+    )
+    done_today = FollowUpFactory(
+        owner=salesperson, start_date=day(-1), completed=True, completed_at=timezone.now()
+    )
+    late = FollowUpFactory(owner=salesperson, start_date=day(-1))
+    ahead = FollowUpFactory(owner=salesperson, start_date=day(5))
+
+    response = login(salesperson).get(URL)
+
+    assert response.status_code == 200
+    assert rows(response) == {
+        ahead.pk: "",
+        late.pk: "overdue",
+        done_today.pk: "done",
+        done_yesterday.pk: "done",
+        done_long_ago.pk: "done",
+    }
+    assert list(rows(response)) == [
+        ahead.pk,
+        late.pk,
+        done_today.pk,
+        done_yesterday.pk,
+        done_long_ago.pk,
+    ]
+
+
+def test_it_marks_only_open_late_followups_overdue(login, salesperson):
+    late = FollowUpFactory(owner=salesperson, start_date=day(-3))
+    FollowUpFactory(
+        owner=salesperson,
+        start_date=day(-3),
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=2),
+    )
+
+    html = login(salesperson).get(URL).content.decode()
+
+    assert html.count('class="badge overdue-badge">Overdue<') == 1
+    assert html.index(f'id="followup-{late.pk}"') < html.index("Overdue</span>")
+
+
+def test_it_shows_only_the_associates_own_followups(login, salesperson, manager, outsider):
+    own = FollowUpFactory(owner=salesperson)
+    FollowUpFactory(owner=manager)  # a colleague's
+    FollowUpFactory(owner=manager, created_by=salesperson)
+    FollowUpFactory(owner=outsider)
+
+    assert list(rows(login(salesperson).get(URL))) == [own.pk]
+
+
+def test_it_shows_the_history_of_whoever_is_logged_in(login, salesperson, group):
+    colleague = AssociateFactory(primary_group=group, roles=["Salesperson"])
+    FollowUpFactory(owner=salesperson)
+    theirs = FollowUpFactory(owner=colleague, completed=True, completed_at=timezone.now())
+
+    assert list(rows(login(colleague).get(URL))) == [theirs.pk]
+
+
+def test_it_pages(login, salesperson):
+    followup_type = FollowUpTypeFactory()
+    company = CompanyFactory()
+    FollowUp.objects.bulk_create(
+        FollowUpFactory.build_batch(
+            PAGE_SIZE, owner=salesperson, type=followup_type, company=company, start_date=day(-1)
+        )
+    )
+    oldest = FollowUpFactory(owner=salesperson, type=followup_type, start_date=day(-400))
+
+    client = login(salesperson)
+
+    assert len(rows(client.get(URL))) == PAGE_SIZE
+    assert list(rows(client.get(URL, {"page": 2}))) == [oldest.pk]
+
+
+@pytest.mark.parametrize("n", [10, 500])
+def test_it_uses_the_same_number_of_queries_for_any_size(
+    login, salesperson, django_assert_num_queries, n
+):
+    company = CompanyFactory()
+    FollowUp.objects.bulk_create(
+        FollowUpFactory.build_batch(
+            n,
+            owner=salesperson,
+            type=FollowUpTypeFactory(),
+            company=company,
+            person=PersonFactory(company=company),
+            project=ProjectFactory(),
+            priority=PriorityFactory(),
+            completed=True,
+            completed_at=timezone.now() - timedelta(days=3),
+        )
+    )
+    client = login(salesperson)
+
+    # 1: the session
+    # 2: the user
+    # 3: the associate, with its user and primary group
+    # 4: the associate's other user groups
+    # 5: the paginator's count
+    # 6: the page's follow-ups, with type, priority, project, company, person, owner
+    with django_assert_num_queries(6):
+        response = client.get(URL)
+
+    assert len(rows(response)) == min(n, PAGE_SIZE)

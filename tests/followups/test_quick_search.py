@@ -1,0 +1,189 @@
+"""Quick search: type-ahead over the open follow-ups this associate may see (description,
+company, person, project). Completed follow-ups are never found."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    FollowUpFactory,
+    FollowUpTypeFactory,
+    PersonFactory,
+    PriorityFactory,
+    ProjectFactory,
+)
+from followups.activity_views import SEARCH_LIMIT
+from followups.models import FollowUp
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("followups:quick_search")
+HTMX = {"HX-Request": "true"}
+
+
+def followup(**fields) -> FollowUp:
+    """A follow-up at a company whose name no search below matches (not a random one)."""
+    fields.setdefault("company", CompanyFactory(name="Firma"))
+    return FollowUpFactory(**fields)
+
+
+def found(response) -> list[int]:
+    """The ids of the follow-ups the results link to, in order."""
+    return [int(pk) for pk in re.findall(r'href="/followups/(\d+)/"', response.content.decode())]
+
+
+def search(client, text: str) -> list[int]:
+    response = client.get(URL, {"q": text}, headers=HTMX)
+    assert response.status_code == 200
+    return found(response)
+
+
+def test_it_requires_login(client):
+    response = client.get(URL, {"q": "call"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_it_searches_description_company_person_and_project(login, salesperson):
+    company = CompanyFactory(name="Fjord Fisk AS")
+    by_description = followup(owner=salesperson, description="Send the Easter offer")
+    by_company = followup(owner=salesperson, company=company)
+    by_first_name = followup(
+        owner=salesperson, person=PersonFactory(first_name="Solveig", last_name="Dahl")
+    )
+    by_last_name = followup(
+        owner=salesperson, person=PersonFactory(first_name="Per", last_name="Vindenes")
+    )
+    by_project = followup(owner=salesperson, project=ProjectFactory(name="Harbour expo"))
+    client = login(salesperson)
+
+    assert search(client, "easter") == [by_description.pk]
+    assert search(client, "FJORD") == [by_company.pk]
+    assert search(client, "solv") == [by_first_name.pk]
+    assert search(client, "vinden") == [by_last_name.pk]
+    assert search(client, "harbour") == [by_project.pk]
+    assert search(client, "nothing like it") == []
+
+
+def test_it_never_finds_completed_followups(login, salesperson):
+    found_one = followup(owner=salesperson, description="Offer for spring")
+    followup(
+        owner=salesperson,
+        description="Offer for summer",
+        completed=True,
+        completed_at=timezone.now(),  # still in the activity list today, never in search
+    )
+    followup(
+        owner=salesperson,
+        description="Offer for autumn",
+        completed=True,
+        completed_at=timezone.now() - timedelta(days=1),
+    )
+
+    assert search(login(salesperson), "offer") == [found_one.pk]
+
+
+def test_it_waits_for_two_characters(login, salesperson):
+    followup(owner=salesperson, description="a b c")
+    client = login(salesperson)
+
+    assert search(client, "a") == []
+    assert search(client, " a ") == []
+    assert client.get(URL, {"q": "a"}, headers=HTMX).content.decode().strip() == ""
+
+
+def test_it_says_when_nothing_matches(login, salesperson):
+    response = login(salesperson).get(URL, {"q": "zebra"}, headers=HTMX)
+    assert "No open follow-up matches “zebra”." in response.content.decode()
+
+
+def test_it_answers_htmx_with_the_results_only(login, salesperson):
+    demo = followup(owner=salesperson, description="Demo for the board")
+    client = login(salesperson)
+
+    fragment = client.get(URL, {"q": "demo"}, headers=HTMX).content.decode()
+    page = client.get(URL, {"q": "demo"}).content.decode()
+
+    assert "<html" not in fragment
+    assert "<html" in page
+    assert 'value="demo"' in page
+    for html in (fragment, page):
+        assert reverse("followups:detail", args=[demo.pk]) in html
+        assert "Demo for the board" in html
+
+
+def test_it_shows_at_most_a_few_results_by_start_date(login, salesperson):
+    today = timezone.localdate()
+    followups = [
+        followup(owner=salesperson, description="Call", start_date=today + timedelta(n))
+        for n in reversed(range(SEARCH_LIMIT + 2))
+    ]
+
+    assert search(login(salesperson), "call") == [f.pk for f in followups[::-1][:SEARCH_LIMIT]]
+
+
+def test_it_finds_followups_of_colleagues_in_the_same_group(
+    login, salesperson, manager, reader, outsider
+):
+    own = followup(owner=salesperson, description="Visit 1")
+    colleagues = followup(owner=manager, description="Visit 2")
+    created_for_outsider = followup(owner=outsider, created_by=salesperson, description="Visit 3")
+    other_groups = followup(owner=outsider, description="Visit 4")
+
+    assert search(login(salesperson), "visit") == [own.pk, colleagues.pk, created_for_outsider.pk]
+    assert search(login(reader), "visit") == [own.pk, colleagues.pk]
+    assert search(login(outsider), "visit") == [created_for_outsider.pk, other_groups.pk]
+
+
+def test_it_finds_followups_of_colleagues_through_other_groups(
+    login, salesperson, group, other_group
+):
+    colleague = AssociateFactory(
+        primary_group=other_group, other_groups=[group], roles=["Salesperson"]
+    )
+    theirs = followup(owner=colleague, description="Visit")
+
+    assert search(login(salesperson), "visit") == [theirs.pk]
+
+
+def test_it_finds_every_followup_for_a_sales_manager(login, manager, salesperson, outsider):
+    followups = [followup(owner=owner, description="Visit") for owner in (salesperson, outsider)]
+
+    assert search(login(manager), "visit") == [f.pk for f in followups]
+
+
+@pytest.mark.parametrize("n", [10, 500])
+def test_it_uses_the_same_number_of_queries_for_any_size(
+    login, salesperson, group, django_assert_num_queries, n
+):
+    colleague = AssociateFactory(primary_group=group)
+    company = CompanyFactory(name="Nordlys AS")
+    FollowUp.objects.bulk_create(
+        FollowUpFactory.build_batch(
+            n,
+            owner=colleague,
+            type=FollowUpTypeFactory(),
+            company=company,
+            person=PersonFactory(company=company),
+            project=ProjectFactory(),
+            priority=PriorityFactory(),
+        )
+    )
+    client = login(salesperson)
+
+    # 1: the session
+    # 2: the user
+    # 3: the associate, with its user and primary group
+    # 4: the associate's other user groups
+    # 5: the user's own permissions (may this role see every associate?)
+    # 6: the user's roles' permissions
+    # 7: the first matching follow-ups, with type, priority, project, company, person, owner
+    with django_assert_num_queries(7):
+        response = client.get(URL, {"q": "nordlys"}, headers=HTMX)
+
+    assert len(found(response)) == SEARCH_LIMIT
