@@ -386,5 +386,4 @@ class FollowUpEditForm(forms.ModelForm):
 
     def save(self, commit=True):
         self.instance.project = self.cleaned_data.get("project")
-        self.instance.updated_at = timezone.now()
-        return super().save(commit)
+        return super().save(commit)  # updated_at moves on by itself (auto_now)
