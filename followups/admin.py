@@ -9,7 +9,6 @@ class FollowUpTypeAdmin(admin.ModelAdmin):
     them): deactivate them instead, and they are never offered again."""
 
     list_display = ["name", "kind", "colour", "rank", "active"]
-    list_editable = ["rank", "active"]
     list_filter = ["active", "kind"]
     search_fields = ["name"]
 
@@ -17,7 +16,6 @@ class FollowUpTypeAdmin(admin.ModelAdmin):
 @admin.register(Priority)
 class PriorityAdmin(admin.ModelAdmin):
     list_display = ["name", "rank", "active"]
-    list_editable = ["rank", "active"]
     list_filter = ["active"]
     search_fields = ["name"]
 

@@ -12,11 +12,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from crm.factories import DEMO_PASSWORD
+from crm.factories import (
+    DEMO_PASSWORD,
+    AssociateFactory,
+    CompanyFactory,
+    PersonFactory,
+    ProjectFactory,
+    SelectionFactory,
+    SelectionMemberFactory,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
@@ -100,6 +109,31 @@ def _e2e_database(django_db_serialized_rollback: None) -> None:
     """
 
 
+@pytest.fixture(autouse=True)
+def _settle_requests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let the browser's requests in flight finish before the test's teardown flushes the
+    database (an htmx request still being served then races the flush). Only for tests
+    that use a page."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    request.getfixturevalue("transactional_db")
+    page: Page = request.getfixturevalue("page")
+    pending: set = set()
+    page.on("request", lambda r: pending.add(r))
+    page.on("requestfinished", lambda r: pending.discard(r))
+    page.on("requestfailed", lambda r: pending.discard(r))
+    yield
+    if page.is_closed():
+        return
+    for _ in range(50):  # at most 5 s
+        if not pending:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(50)  # the server thread closes its connections after responding
+
+
 @pytest.fixture
 def live_url(live_server) -> str:
     """The live server's root URL, without a trailing slash (e.g. http://localhost:41234)."""
@@ -135,3 +169,63 @@ def screenshot() -> Callable[[Page, str], Path | None]:
         return path
 
     return _screenshot
+
+
+@pytest.fixture
+def colleague(group):
+    """A second salesperson in olav's user group ("Other associate" may pick her)."""
+    return AssociateFactory(
+        user__username="siri",
+        user__first_name="Siri",
+        user__last_name="Berg",
+        primary_group=group,
+        roles=["Salesperson"],
+    )
+
+
+@pytest.fixture
+def crm_world(salesperson, manager, colleague, outsider):
+    """A selection "Kunder Oslo" (visible to everyone, owned by olav) with five members,
+    in this order:
+
+    1. Ola Nordmann at Aker Bygg AS        (Aker's our contact: olav)
+    2. Kari Hansen at Bryggen Handel AS    (Bryggen's our contact: siri)
+    3. Per Olsen at Aker Bygg AS           (second member of Aker)
+    4. Dovre Data AS, company only         (no our contact)
+    5. Eva Lund, a person with no company  (her own our contact: siri)
+
+    so four "companies"; and the projects "Nordlys Drift", "Nordlys Utvidelse" (active),
+    "Nordlys Arkiv" (inactive) and "Sørlandet".
+    """
+    aker = CompanyFactory(name="Aker Bygg AS", city="Oslo", our_contact=salesperson)
+    bryggen = CompanyFactory(name="Bryggen Handel AS", city="Bergen", our_contact=colleague)
+    dovre = CompanyFactory(name="Dovre Data AS", city="Lillehammer", our_contact=None)
+    ola = PersonFactory(first_name="Ola", last_name="Nordmann", company=aker)
+    kari = PersonFactory(first_name="Kari", last_name="Hansen", company=bryggen)
+    per = PersonFactory(first_name="Per", last_name="Olsen", company=aker)
+    eva = PersonFactory(first_name="Eva", last_name="Lund", company=None, our_contact=colleague)
+    selection = SelectionFactory(name="Kunder Oslo", owner=salesperson)
+    members = [
+        SelectionMemberFactory(selection=selection, person=ola),
+        SelectionMemberFactory(selection=selection, person=kari),
+        SelectionMemberFactory(selection=selection, person=per),
+        SelectionMemberFactory(selection=selection, person=None, company=dovre),
+        SelectionMemberFactory(selection=selection, person=eva),
+    ]
+    projects = SimpleNamespace(
+        drift=ProjectFactory(name="Nordlys Drift", number="P-100"),
+        utvidelse=ProjectFactory(name="Nordlys Utvidelse", number="P-101"),
+        arkiv=ProjectFactory(name="Nordlys Arkiv", number="P-099", active=False),
+        sor=ProjectFactory(name="Sørlandet", number="P-200"),
+    )
+    return SimpleNamespace(
+        selection=selection,
+        members=members,
+        companies=SimpleNamespace(aker=aker, bryggen=bryggen, dovre=dovre),
+        persons=SimpleNamespace(ola=ola, kari=kari, per=per, eva=eva),
+        projects=projects,
+        salesperson=salesperson,
+        manager=manager,
+        colleague=colleague,
+        outsider=outsider,
+    )
