@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -91,7 +91,8 @@ def counters(request: HttpRequest) -> HttpResponse:
 def quick_search(request: HttpRequest) -> HttpResponse:
     """Type-ahead over the follow-ups this associate may see; completed ones are never
     found."""
-    text = (request.GET.get("q") or "").strip()[:100]
+    # PostgreSQL refuses a NUL character in a query, and no text holds one.
+    text = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     results = []
     if len(text) >= SEARCH_MIN_LENGTH:
         words = Q(description__icontains=text) | Q(company__name__icontains=text)
@@ -125,8 +126,10 @@ def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
     services.followup_set_completed(followup=followup, completed=not followup.completed)
     if not request.htmx:
         back = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-            return redirect(back)
+        if back.startswith("/") and url_has_allowed_host_and_scheme(
+            back, {request.get_host()}, request.is_secure()
+        ):
+            return HttpResponseRedirect(back)
         return redirect("followups:activity_list")
     response = render(
         request,

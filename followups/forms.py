@@ -57,7 +57,7 @@ def resolve_project(text: str | None, picked: str | None) -> Project | None:
     picked = (picked or "").strip()
     if not text:
         return None
-    if picked.isdigit():
+    if picked.isascii() and picked.isdigit():
         project = Project.objects.active().filter(pk=picked).first()
         if project is not None and project.name.casefold() == text.casefold():
             return project
@@ -106,7 +106,14 @@ class MemberIdsField(forms.Field):
 
 
 class GenerateFollowUpsForm(forms.Form):
-    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={
+            "required": _("This dialog is out of date: close it and open it again."),
+            "invalid": _("This dialog is out of date: close it and open it again."),
+        },
+    )
     type = forms.ModelChoiceField(
         label=_("Type"),
         queryset=FollowUpType.objects.active(),

@@ -205,8 +205,9 @@ def _associate_names(ids, me) -> dict:
 def project_options(request: HttpRequest) -> HttpResponse:
     """Suggestions for the Project combobox: active projects whose name starts with the
     typed text (case-insensitive), or contains it after a leading %."""
-    text = (request.GET.get("q") or request.GET.get("project_text") or "")[:200]
-    projects = find_projects(text).order_by("name", "id").only("id", "name", "number")
+    # No name holds a NUL character (PostgreSQL refuses one in a query: a 500).
+    text = (request.GET.get("q") or request.GET.get("project_text") or "")[:200].replace("\x00", "")
+    projects = find_projects(text).only("id", "name", "number")  # in name order, off the index
     rows = list(projects[: PROJECT_SUGGESTIONS + 1])
     return render(
         request,

@@ -85,7 +85,7 @@ class CriterionForm(forms.Form):
             if value not in {"yes", "no"}:
                 self.add_error("value", _("Choose yes or no."))
         elif field == F.PERSON_RANK_AT_MOST:
-            if not value.isdigit() or not 1 <= int(value) <= 1000:
+            if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 1000:
                 self.add_error("value", _("Enter a whole number from 1 (the first contact) up."))
         elif not value:
             self.add_error("value", _("Enter the text to look for."))

@@ -97,11 +97,15 @@ def _members_context(request: HttpRequest, selection: Selection) -> dict:
         ids = [
             int(c.value)
             for c in criteria
-            if c.field == Criterion.Field.OUR_CONTACT and c.value.isdigit()
+            if c.field == Criterion.Field.OUR_CONTACT and c.value.isascii() and c.value.isdigit()
         ]
         names = Associate.objects.select_related("user").in_bulk(ids) if ids else {}
         for criterion in criteria:
-            if criterion.value.isdigit() and int(criterion.value) in names:
+            if (
+                criterion.value.isascii()
+                and criterion.value.isdigit()
+                and int(criterion.value) in names
+            ):
                 criterion.contact_name = names[int(criterion.value)].name
         context["criteria"] = criteria
     return context
