@@ -205,8 +205,14 @@ class FollowUp(models.Model):
         related_name="followups",
         verbose_name=_("priority"),
     )
+    # owner, company and person lead the composite indexes below, which serve their
+    # lookups too: no single-column index of their own (each index costs every insert).
     owner = models.ForeignKey(
-        Associate, on_delete=models.PROTECT, related_name="followups", verbose_name=_("owner")
+        Associate,
+        on_delete=models.PROTECT,
+        related_name="followups",
+        verbose_name=_("owner"),
+        db_index=False,
     )
     company = models.ForeignKey(
         Company,
@@ -215,6 +221,7 @@ class FollowUp(models.Model):
         blank=True,
         related_name="followups",
         verbose_name=_("company"),
+        db_index=False,
     )
     person = models.ForeignKey(
         Person,
@@ -223,6 +230,7 @@ class FollowUp(models.Model):
         blank=True,
         related_name="followups",
         verbose_name=_("person"),
+        db_index=False,
     )
     completed = models.BooleanField(_("completed"), default=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -273,7 +281,6 @@ class FollowUp(models.Model):
                 fields=["company", "-start_date", "-id"], name="followups_company_history"
             ),
             models.Index(fields=["person", "-start_date", "-id"], name="followups_person_history"),
-            models.Index(fields=["generation"], name="followups_by_generation"),
         ]
 
     def __str__(self) -> str:
