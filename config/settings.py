@@ -137,8 +137,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        # A 64 MB page cache: a million follow-ups' indexes do not fit in the 2 MB default.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
+        # A 64 MB page cache and memory-mapped reads: a million follow-ups' indexes do not
+        # fit in the 2 MB default cache.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+            " PRAGMA mmap_size=1073741824;"
+        ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 

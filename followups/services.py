@@ -167,22 +167,20 @@ def followups_preview(
         one_per_company=one_per_company,
         member_ids=member_ids,
     )
+    # One pass. A company's rows all have the same owner and fallback (its our contact,
+    # or one owner for all), so the companies counted per group add up to the total.
     sql = (
-        "SELECT 0 AS part, r.owner_id, r.fallback, COUNT(*) FROM ("
-        + rows
-        + ") r GROUP BY r.owner_id, r.fallback"
-        " UNION ALL SELECT 1, NULL, NULL, COUNT(DISTINCT COALESCE(r2.company_id, -r2.person_id))"
-        " FROM (" + rows + ") r2"
+        "SELECT r.owner_id, r.fallback, COUNT(*),"
+        " COUNT(DISTINCT COALESCE(r.company_id, -r.person_id))"
+        f" FROM ({rows}) r GROUP BY r.owner_id, r.fallback"
     )
     preview = Preview()
     per_owner: dict[int, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + params)
-        for part, owner_id, fallback, count in cursor.fetchall():
-            if part == 1:
-                preview.companies = count
-                continue
+        cursor.execute(sql, params)
+        for owner_id, fallback, count, companies in cursor.fetchall():
             preview.followups += count
+            preview.companies += companies
             per_owner[owner_id] = per_owner.get(owner_id, 0) + count
             if fallback == FALLBACK_NO_CONTACT:
                 preview.fallback_no_contact += count
