@@ -328,6 +328,7 @@ NB: dict[str, str | tuple[str, str]] = {
     # Faults and security
     "The follow-ups could not be saved, and nothing was saved. Please try again; if it keeps failing, tell your administrator.": "Oppfølgingene kunne ikke lagres, og ingenting ble lagret. Prøv igjen; hvis det fortsatt ikke går, si fra til administratoren.",
     "Too many attempts": "For mange forsøk",
+    "This dialog is out of date: close it and open it again.": "Denne dialogboksen er utdatert: lukk den og åpne den på nytt.",
     "This login is locked for a while after several wrong passwords. Try again in 15 minutes, or ask your administrator.": "Denne innloggingen er sperret en stund etter flere feil passord. Prøv igjen om 15 minutter, eller spør administratoren.",
     # Dynamic selections
     "A dynamic selection has no members to tick; freeze it first, or run the task on all of it.": "Et dynamisk utvalg har ingen medlemmer å merke av; frys det først, eller utfør oppgaven på hele utvalget.",
