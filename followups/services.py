@@ -169,16 +169,20 @@ def followups_preview(
     )
     # One pass. A company's rows all have the same owner and fallback (its our contact,
     # or one owner for all), so the companies counted per group add up to the total.
+    # Rows per company first (a hash aggregate), then per owner: cheaper than a
+    # COUNT(DISTINCT …), which sorts.
     sql = (
-        "SELECT r.owner_id, r.fallback, COUNT(*),"
-        " COUNT(DISTINCT COALESCE(r.company_id, -r.person_id))"
-        f" FROM ({rows}) r GROUP BY r.owner_id, r.fallback"
+        "SELECT c.owner_id, c.fallback, SUM(c.n), COUNT(*) FROM ("
+        " SELECT r.owner_id, r.fallback, COUNT(*) AS n"
+        f" FROM ({rows}) r GROUP BY r.owner_id, r.fallback, COALESCE(r.company_id, -r.person_id)"
+        ") c GROUP BY c.owner_id, c.fallback"
     )
     preview = Preview()
     per_owner: dict[int, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for owner_id, fallback, count, companies in cursor.fetchall():
+        for owner_id, fallback, total, companies in cursor.fetchall():
+            count = int(total)  # SUM() is a numeric on PostgreSQL
             preview.followups += count
             preview.companies += companies
             per_owner[owner_id] = per_owner.get(owner_id, 0) + count
