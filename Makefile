@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test e2e bench messages lint format migrations-check check clean
+.PHONY: install run test e2e bench load messages lint format migrations-check check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ e2e: install
 ## make bench: the benchmark (full size, SQLite; BENCH_DATABASE_URL=postgres://… for PostgreSQL)
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## make load: 20 users against gunicorn on PostgreSQL for LOAD_SECONDS (loopback only)
+LOAD_SECONDS ?= 180
+load: install
+	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
 
 ## make messages: extract messages, fill in the Norwegian from locale/translate_nb.py, compile
 messages: install
