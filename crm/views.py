@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_POST
 
 from followups.models import FollowUp
+from followups.paging import page_of
 
 from .access import associate_required
 from .models import Associate, Company, Person
@@ -29,7 +29,7 @@ def _activities(request: HttpRequest, **where) -> dict:
         .for_lists()
         .order_by("-start_date", "-id")
     )
-    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(followups, request.GET.get("page"), PAGE_SIZE)
     return {"page": page, "today": timezone.localdate(), "show_owner": True}
 
 

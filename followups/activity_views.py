@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +22,7 @@ from crm.access import associate_required
 from . import services
 from .forms import FollowUpEditForm
 from .models import FollowUp
+from .paging import page_of
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 10
@@ -61,7 +61,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         .union(done_today.order_by().values_list("start_date", "id"), all=True)
         .order_by("start_date", "id")
     )
-    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(keys, request.GET.get("page"), PAGE_SIZE)
     ids = [pk for _start, pk in page.object_list]
     rows = FollowUp.objects.for_lists().in_bulk(ids)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
@@ -77,9 +77,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     """Every follow-up of the current associate, completed ones included, newest first."""
     followups = FollowUp.objects.filter(owner=request.associate).for_lists()
-    page = Paginator(followups.order_by("-start_date", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(followups.order_by("-start_date", "-id"), request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "followups/history.html",

@@ -201,6 +201,7 @@ NB: dict[str, str | tuple[str, str]] = {
     "Pages": "Sider",
     "Previous": "Forrige",
     "Page %(number)s of %(pages)s": "Side %(number)s av %(pages)s",
+    "Page %(number)s": "Side %(number)s",
     "Next": "Neste",
     "No follow-ups here.": "Ingen oppfølginger her.",
     "Completed: %(title)s": "Utført: %(title)s",

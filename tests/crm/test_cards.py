@@ -199,10 +199,10 @@ def test_it_uses_the_same_number_of_queries_for_any_size_on_the_company_card(
     # 5: the company, with its our contact
     # 6: the user's own permissions (may this role see every associate?)
     # 7: the user's roles' permissions
-    # 8: the paginator's count of the follow-ups salesperson may see
-    # 9: the company's persons
-    # 10: the page's follow-ups, with type, priority, project, company, person, owner
-    with django_assert_num_queries(10):
+    # 8: the company's persons
+    # 9: the page's follow-ups (one more than a page: is there a next?), with type,
+    #    priority, project, company, person, owner
+    with django_assert_num_queries(9):
         response = client.get(reverse("crm:company", args=[company.pk]))
 
     assert len(rows(response)) == min(n, PAGE_SIZE)
@@ -222,9 +222,9 @@ def test_it_uses_the_same_number_of_queries_for_any_size_on_the_person_card(
     # 5: the person, with their company and our contacts
     # 6: the user's own permissions (may this role see every associate?)
     # 7: the user's roles' permissions
-    # 8: the paginator's count of the follow-ups salesperson may see
-    # 9: the page's follow-ups, with type, priority, project, company, person, owner
-    with django_assert_num_queries(9):
+    # 8: the page's follow-ups (one more than a page: is there a next?), with type,
+    #    priority, project, company, person, owner
+    with django_assert_num_queries(8):
         response = client.get(reverse("crm:person", args=[person.pk]))
 
     assert len(rows(response)) == min(n, PAGE_SIZE)
