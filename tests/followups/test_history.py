@@ -123,8 +123,17 @@ def test_it_pages(login, salesperson):
 
     client = login(salesperson)
 
-    assert len(rows(client.get(URL))) == PAGE_SIZE
-    assert list(rows(client.get(URL, {"page": 2}))) == [oldest.pk]
+    first = client.get(URL)
+    assert len(rows(first)) == PAGE_SIZE
+    assert 'href="?page=2"' in first.content.decode() and "Previous" not in first.content.decode()
+    second = client.get(URL, {"page": 2})
+    assert list(rows(second)) == [oldest.pk]
+    assert (
+        'href="?page=1"' in second.content.decode()
+        and 'href="?page=3"' not in second.content.decode()
+    )
+    # Nonsense page numbers give the first page, never an error.
+    assert len(rows(client.get(URL, {"page": "x"}))) == PAGE_SIZE
 
 
 @pytest.mark.parametrize("n", [10, 500])
