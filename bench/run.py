@@ -532,28 +532,40 @@ def run(args) -> dict:
     return results
 
 
-def ensure_database() -> None:
-    """Create the PostgreSQL benchmark database if it is not there yet."""
+def ensure_database(*, fresh: bool = False) -> None:
+    """The benchmark database, created if missing; with fresh=True, dropped and created
+    again (a flush would also remove what the data migrations put there)."""
     from django.db import OperationalError, connection
 
-    if connection.vendor != "postgresql":
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if fresh:
+            connection.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db['NAME']}{suffix}").unlink(missing_ok=True)
         return
+    exists = True
     try:
         connection.ensure_connection()
     except OperationalError:
-        import psycopg
+        exists = False
+    if exists and not fresh:
+        return
+    connection.close()
+    import psycopg
 
-        db = connection.settings_dict
-        with psycopg.connect(
-            host=db["HOST"] or None,
-            port=db["PORT"] or None,
-            user=db["USER"] or None,
-            password=db["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as admin:
-            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
-        print(f"Created database {db['NAME']}")
+    with psycopg.connect(
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        if exists:
+            admin.execute(f'DROP DATABASE "{db["NAME"]}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    print(f"Created database {db['NAME']}")
 
 
 def main() -> None:
@@ -568,12 +580,10 @@ def main() -> None:
         print(f"  {message}", flush=True)
 
     print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
-    ensure_database()
+    if args.rebuild:
+        print("Rebuilding: a new benchmark database")
+    ensure_database(fresh=args.rebuild)
     call_command("migrate", verbosity=0)
-    if args.rebuild and Selection.objects.filter(name__startswith="Bench ").exists():
-        print("Rebuilding: flushing the benchmark database")
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)
     if not Selection.objects.filter(name__startswith="Bench ").exists():
         print(f"Building the {args.size} data set (set-based)")
         build(SIZES[args.size], log)
