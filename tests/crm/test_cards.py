@@ -1,7 +1,6 @@
 """Company and person cards: their Activities tab lists the follow-ups this associate may
 see, completed ones included, newest first."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -19,18 +18,9 @@ from crm.factories import (
 )
 from crm.views import PAGE_SIZE
 from followups.models import FollowUp
+from tests.helpers import day, rows
 
 pytestmark = pytest.mark.django_db
-
-
-def day(offset: int):
-    return timezone.localdate() + timedelta(days=offset)
-
-
-def rows(response) -> dict[int, str]:
-    """{follow-up id: the row's class}, in the order the tab shows them."""
-    found = re.findall(r'<tr id="followup-(\d+)" class="([^"]*)"', response.content.decode())
-    return {int(pk): css for pk, css in found}
 
 
 @pytest.fixture

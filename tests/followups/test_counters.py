@@ -18,14 +18,11 @@ from crm.factories import (
 )
 from followups.models import FollowUp, OwnerMode
 from followups.services import Choices, followups_generate
+from tests.helpers import day
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("followups:counters")
-
-
-def day(offset: int):
-    return timezone.localdate() + timedelta(days=offset)
 
 
 BADGES = {"overdue": "Overdue", "today": "Due today", "open": "Open follow-ups"}

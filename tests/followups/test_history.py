@@ -1,7 +1,6 @@
 """The history list: every follow-up of the current associate, completed ones included,
 newest first."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -19,20 +18,11 @@ from crm.factories import (
 )
 from followups.activity_views import PAGE_SIZE
 from followups.models import FollowUp
+from tests.helpers import day, rows
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("followups:history")
-
-
-def day(offset: int):
-    return timezone.localdate() + timedelta(days=offset)
-
-
-def rows(response) -> dict[int, str]:
-    """{follow-up id: the row's class}, in the order the page shows them."""
-    found = re.findall(r'<tr id="followup-(\d+)" class="([^"]*)"', response.content.decode())
-    return {int(pk): css for pk, css in found}
 
 
 def test_it_requires_login(client):
