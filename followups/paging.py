@@ -36,12 +36,17 @@ class Page:
         return len(self.object_list)
 
 
-def page_of(queryset, number, size: int) -> Page:
-    """Page `number` (1-based; anything else is page 1) of `queryset`: 1 query."""
+def page_number(value) -> int:
+    """The page asked for, 1-based; anything that is not a page number is page 1."""
     try:
-        number = max(1, min(int(number), 100_000))
+        return max(1, min(int(value), 100_000))
     except (TypeError, ValueError):
-        number = 1
+        return 1
+
+
+def page_of(rows, number, size: int) -> Page:
+    """Page `number` (see page_number) of a queryset (1 query) or a list."""
+    number = page_number(number)
     start = (number - 1) * size
-    rows = list(queryset[start : start + size + 1])
+    rows = list(rows[start : start + size + 1])
     return Page(rows[:size], number, len(rows) > size)

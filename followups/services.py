@@ -73,6 +73,25 @@ def _source_sql(
     return sql, params
 
 
+# "Our contact": the company's our contact; for a person with no company, their own.
+# None, or an inactive one (associate or login), falls back to the current user (the
+# first parameter).
+_OWNER_COLUMNS = (
+    "CASE WHEN a.id IS NOT NULL AND a.active AND u.is_active THEN a.id ELSE %s END AS owner_id,"
+    f" CASE WHEN a.id IS NULL THEN {FALLBACK_NO_CONTACT}"
+    f" WHEN a.active AND u.is_active THEN {FALLBACK_NONE}"
+    f" ELSE {FALLBACK_INACTIVE} END AS fallback"
+)
+
+
+def _contact_joins(contact_id: str) -> str:
+    """The joins _OWNER_COLUMNS reads: the contact associate `a` and their login `u`."""
+    return (
+        f"LEFT JOIN {_table(Associate)} a ON a.id = {contact_id}"
+        f" LEFT JOIN {_table(get_user_model())} u ON u.id = a.user_id"
+    )
+
+
 def _rows_sql(
     *,
     selection: Selection,
@@ -99,20 +118,12 @@ def _rows_sql(
     creator_id = creator.pk
 
     if owner_mode == OwnerMode.OUR_CONTACT:
-        # The company's our contact; for a person with no company, their own. None, or an
-        # inactive one (associate or login), falls back to the current user.
         sql = (
-            "SELECT CASE WHEN a.id IS NOT NULL AND a.active AND u.is_active"
-            "  THEN a.id ELSE %s END AS owner_id,"
-            f" CASE WHEN a.id IS NULL THEN {FALLBACK_NO_CONTACT}"
-            f"  WHEN a.active AND u.is_active THEN {FALLBACK_NONE}"
-            f"  ELSE {FALLBACK_INACTIVE} END AS fallback,"
-            " mm.company_id, mm.person_id"
+            f"SELECT {_OWNER_COLUMNS}, mm.company_id, mm.person_id"
             f" FROM ({members}) mm"
             f" LEFT JOIN {_table(Company)} c ON c.id = mm.company_id"
             f" LEFT JOIN {_table(Person)} p ON mm.company_id IS NULL AND p.id = mm.person_id"
-            f" LEFT JOIN {_table(Associate)} a ON a.id = COALESCE(c.our_contact_id, p.our_contact_id)"
-            f" LEFT JOIN {_table(get_user_model())} u ON u.id = a.user_id"
+            f" {_contact_joins('COALESCE(c.our_contact_id, p.our_contact_id)')}"
         )
         return sql, [creator_id, *params]
 
@@ -145,6 +156,53 @@ class Preview:
 PREVIEW_TOP_OWNERS = 5
 
 
+def _preview_sql(
+    *,
+    selection: Selection,
+    creator: Associate,
+    owner_mode: str,
+    owner_associate_id: int | None,
+    one_per_company: bool,
+    member_ids: Sequence[int] | None,
+) -> tuple[str, list]:
+    """SELECT owner_id, fallback, follow-ups, companies: what a save would create, per
+    owner, without building the rows.
+
+    Every row of a company has the same owner (one for all, or the company's our
+    contact), so members are counted per company first, and only those counts, about a
+    tenth of the rows, meet the companies and associates. A person with no company is a
+    company of their own, owned by their own our contact. Counting companies this way
+    also makes "one per company" free: each company counts one.
+    """
+    source, params = _source_sql(selection=selection, creator=creator, member_ids=member_ids)
+    per_company = "1" if one_per_company else "COUNT(*)"
+    company_counts = (
+        f"SELECT src.company_id, {per_company} AS n FROM ({source}) src"
+        " WHERE src.company_id IS NOT NULL GROUP BY src.company_id"
+    )
+    if owner_mode == OwnerMode.OUR_CONTACT:
+        groups = (
+            f"SELECT c.our_contact_id AS contact_id, cc.n FROM ({company_counts}) cc"
+            f" LEFT JOIN {_table(Company)} c ON c.id = cc.company_id"
+            f" UNION ALL SELECT p.our_contact_id, 1 FROM ({source}) src"
+            f" LEFT JOIN {_table(Person)} p ON p.id = src.person_id"
+            " WHERE src.company_id IS NULL"
+        )
+        sql = (
+            "SELECT k.owner_id, k.fallback, SUM(k.n), COUNT(*) FROM ("
+            f" SELECT {_OWNER_COLUMNS}, g.n FROM ({groups}) g {_contact_joins('g.contact_id')}"
+            ") k GROUP BY k.owner_id, k.fallback"
+        )
+        return sql, [creator.pk, *params, *params]
+    owner_id = owner_associate_id if owner_mode == OwnerMode.OTHER else creator.pk
+    groups = (
+        f"SELECT cc.n FROM ({company_counts}) cc"
+        f" UNION ALL SELECT 1 FROM ({source}) src WHERE src.company_id IS NULL"
+    )
+    sql = f"SELECT %s, {FALLBACK_NONE}, SUM(g.n), COUNT(*) FROM ({groups}) g"
+    return sql, [owner_id, *params, *params]
+
+
 def followups_preview(
     *,
     selection: Selection,
@@ -157,9 +215,10 @@ def followups_preview(
 ) -> Preview:
     """How many follow-ups a save would create, for how many companies, and for whom.
 
-    Two queries whatever the size: one aggregate over the rows, one for owner names.
+    Two queries whatever the size: one aggregate (see _preview_sql), one for the names
+    of the owners shown.
     """
-    rows, params = _rows_sql(
+    sql, params = _preview_sql(
         selection=selection,
         creator=creator,
         owner_mode=owner_mode,
@@ -167,21 +226,13 @@ def followups_preview(
         one_per_company=one_per_company,
         member_ids=member_ids,
     )
-    # One pass. A company's rows all have the same owner and fallback (its our contact,
-    # or one owner for all), so the companies counted per group add up to the total.
-    # Rows per company first (a hash aggregate), then per owner: cheaper than a
-    # COUNT(DISTINCT …), which sorts.
-    sql = (
-        "SELECT c.owner_id, c.fallback, SUM(c.n), COUNT(*) FROM ("
-        " SELECT r.owner_id, r.fallback, COUNT(*) AS n"
-        f" FROM ({rows}) r GROUP BY r.owner_id, r.fallback, COALESCE(r.company_id, -r.person_id)"
-        ") c GROUP BY c.owner_id, c.fallback"
-    )
     preview = Preview()
     per_owner: dict[int, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for owner_id, fallback, total, companies in cursor.fetchall():
+            if not companies:
+                continue  # nothing to create (one owner for all: one row of zeros)
             count = int(total)  # SUM() is a numeric on PostgreSQL
             preview.followups += count
             preview.companies += companies

@@ -190,9 +190,10 @@ def test_it_uses_the_same_number_of_queries_for_any_size_on_the_company_card(
     # 6: the user's own permissions (may this role see every associate?)
     # 7: the user's roles' permissions
     # 8: the company's persons
-    # 9: the page's follow-ups (one more than a page: is there a next?), with type,
-    #    priority, project, company, person, owner
-    with django_assert_num_queries(9):
+    # 9: the page's follow-ups (one more than a page: is there a next?), with project,
+    #    company and person
+    # 10-12: their types, priorities and owners (with logins)
+    with django_assert_num_queries(12):
         response = client.get(reverse("crm:company", args=[company.pk]))
 
     assert len(rows(response)) == min(n, PAGE_SIZE)
@@ -212,9 +213,10 @@ def test_it_uses_the_same_number_of_queries_for_any_size_on_the_person_card(
     # 5: the person, with their company and our contacts
     # 6: the user's own permissions (may this role see every associate?)
     # 7: the user's roles' permissions
-    # 8: the page's follow-ups (one more than a page: is there a next?), with type,
-    #    priority, project, company, person, owner
-    with django_assert_num_queries(8):
+    # 8: the page's follow-ups (one more than a page: is there a next?), with project,
+    #    company and person
+    # 9-11: their types, priorities and owners (with logins)
+    with django_assert_num_queries(11):
         response = client.get(reverse("crm:person", args=[person.pk]))
 
     assert len(rows(response)) == min(n, PAGE_SIZE)

@@ -130,6 +130,30 @@ def test_it_shows_what_each_row_is_about(login, salesperson):
     assert reverse("crm:person", args=[person.pk]) in html
 
 
+def test_it_cuts_a_long_title_to_80_characters(login, salesperson):
+    FollowUpFactory(owner=salesperson, description="Ring " * 40)
+    FollowUpFactory(owner=salesperson, description="R" * 80)
+
+    html = login(salesperson).get(URL).content.decode()
+
+    assert ">" + ("Ring " * 16)[:79] + "…</a>" in html
+    assert ">" + "R" * 80 + "</a>" in html
+
+
+def test_every_tick_posts_the_one_form_of_the_table_to_its_own_row(login, salesperson):
+    first, second = FollowUpFactory.create_batch(2, owner=salesperson)
+
+    html = login(salesperson).get(URL, {"show": "open", "page": "1"}).content.decode()
+
+    table = html[html.index('<form method="post" class="followup-table">') :]
+    table = table[: table.index("</form>")]
+    assert table.count("csrfmiddlewaretoken") == 1
+    assert 'name="next" value="/activities/?show=open&amp;page=1"' in table
+    for followup in (first, second):
+        toggle = reverse("followups:toggle_completed", args=[followup.pk])
+        assert f'formaction="{toggle}" hx-post="{toggle}"' in table
+
+
 @pytest.mark.parametrize(
     ("show", "expected"),
     [
@@ -165,6 +189,27 @@ def test_it_filters(login, salesperson, show, expected):
 
     assert list(rows(response)) == [followups[name].pk for name in expected]
     assert response.context["show"] == (show if show != "nonsense" else "open")
+
+
+def test_it_merges_open_and_completed_today_across_pages(login, salesperson, monkeypatch):
+    monkeypatch.setattr("followups.activity_views.PAGE_SIZE", 3)
+    made = []
+    for offset in range(-4, 4):
+        done = offset % 3 == 0  # -3, 0, 3 completed today; the rest open
+        made.append(
+            FollowUpFactory(
+                owner=salesperson,
+                start_date=day(offset),
+                completed=done,
+                completed_at=timezone.now() if done else None,
+            )
+        )
+    client = login(salesperson)
+
+    pages = [client.get(URL, {"page": number}) for number in (1, 2, 3)]
+
+    assert [pk for page in pages for pk in rows(page)] == [f.pk for f in made]
+    assert [page.context["page"].has_next() for page in pages] == [True, True, False]
 
 
 def test_it_pages(login, salesperson):
@@ -208,10 +253,12 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 2: the user
     # 3: the associate, with its user and primary group
     # 4: the associate's other user groups
-    # 5: the page's start dates and ids (one more than a page: is there a next?), open
-    #    and completed today merged in order
-    # 6: those follow-ups, with type, priority, project, company, person, owner
-    with django_assert_num_queries(6):
+    # 5: the open follow-ups' start dates and ids, in order, as far as the page goes
+    #    (one more than a page: is there a next?)
+    # 6: the same of those completed today, merged with them
+    # 7: those follow-ups, with project, company and person
+    # 8-10: their types, priorities and owners (with logins)
+    with django_assert_num_queries(10):
         response = client.get(URL)
 
     assert len(rows(response)) == min(n, PAGE_SIZE)

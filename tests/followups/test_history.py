@@ -150,9 +150,10 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 2: the user
     # 3: the associate, with its user and primary group
     # 4: the associate's other user groups
-    # 5: the page's follow-ups (one more than a page: is there a next?), with type,
-    #    priority, project, company, person, owner
-    with django_assert_num_queries(5):
+    # 5: the page's follow-ups (one more than a page: is there a next?), with project,
+    #    company and person
+    # 6-8: their types, priorities and owners (with logins)
+    with django_assert_num_queries(8):
         response = client.get(URL)
 
     assert len(rows(response)) == min(n, PAGE_SIZE)

@@ -182,8 +182,9 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 4: the associate's other user groups
     # 5: the user's own permissions (may this role see every associate?)
     # 6: the user's roles' permissions
-    # 7: the first matching follow-ups, with type, priority, project, company, person, owner
-    with django_assert_num_queries(7):
+    # 7: the first matching follow-ups, with project, company and person
+    # 8-10: their types, priorities and owners (with logins)
+    with django_assert_num_queries(10):
         response = client.get(URL, {"q": "nordlys"}, headers=HTMX)
 
     assert len(found(response)) == SEARCH_LIMIT

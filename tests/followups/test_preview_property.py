@@ -1,0 +1,142 @@
+"""The preview counts members per company before it looks up owners; the save builds
+every row. For any selection, owner mode and choice of members, what the preview
+announces is exactly what the save then creates."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionMemberFactory
+from followups.models import FollowUp, OwnerMode
+from followups.services import Choices, followups_generate, followups_preview
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,  # no .hypothesis/ folder in the working tree
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+CONTACTS = ("none", "eva", "tor", "gone", "gone_login")
+
+# A member: a company only, a person at a company, or a person with no company; companies
+# and company-less persons pick one of the contacts above.
+members = st.lists(
+    st.one_of(
+        st.tuples(st.just("company"), st.integers(0, 3)),
+        st.tuples(st.just("person"), st.integers(0, 3)),
+        st.tuples(st.just("alone"), st.sampled_from(CONTACTS)),
+    ),
+    max_size=14,
+)
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def rolled_back():
+    with contextlib.suppress(_Rollback), transaction.atomic():
+        yield
+        raise _Rollback
+
+
+@EXAMPLES
+@given(
+    spec=members,
+    company_contacts=st.lists(st.sampled_from(CONTACTS), min_size=4, max_size=4),
+    owner_mode=st.sampled_from([OwnerMode.MINE, OwnerMode.OTHER, OwnerMode.OUR_CONTACT]),
+    one_per_company=st.booleans(),
+    pick=st.one_of(st.none(), st.lists(st.booleans(), min_size=14, max_size=14)),
+)
+def test_the_preview_announces_exactly_what_the_save_creates(
+    selection, manager, call_type, spec, company_contacts, owner_mode, one_per_company, pick
+):
+    with rolled_back():
+        contacts = {
+            "none": None,
+            "eva": AssociateFactory(),
+            "tor": AssociateFactory(),
+            "gone": AssociateFactory(active=False),
+            "gone_login": AssociateFactory(user__is_active=False),
+        }
+        companies = [CompanyFactory(our_contact=contacts[c]) for c in company_contacts]
+        added = []
+        for kind, value in spec:
+            if kind == "company":
+                company = companies[value]
+                if selection.members.filter(company=company, person=None).exists():
+                    continue
+                added.append(
+                    SelectionMemberFactory(selection=selection, company=company, person=None)
+                )
+            elif kind == "person":
+                person = PersonFactory(company=companies[value])
+                added.append(SelectionMemberFactory(selection=selection, person=person))
+            else:
+                person = PersonFactory(company=None, our_contact=contacts[value])
+                added.append(SelectionMemberFactory(selection=selection, person=person))
+        member_ids = (
+            None if pick is None else [m.pk for m, on in zip(added, pick, strict=False) if on]
+        )
+        other = contacts["tor"] if owner_mode == OwnerMode.OTHER else None
+
+        preview = followups_preview(
+            selection=selection,
+            creator=manager,
+            owner_mode=owner_mode,
+            owner_associate=other,
+            one_per_company=one_per_company,
+            member_ids=member_ids,
+        )
+        generation, _ = followups_generate(
+            selection=selection,
+            creator=manager,
+            choices=Choices(
+                type=call_type,
+                start_date=date(2026, 3, 2),
+                description="Spring offer",
+                one_per_company=one_per_company,
+                owner_mode=owner_mode,
+                owner_associate=other,
+                member_ids=member_ids,
+            ),
+            key=uuid.uuid4(),
+        )
+
+        created = FollowUp.objects.filter(generation=generation)
+        owners = Counter(created.values_list("owner_id", flat=True))
+        assert preview.followups == generation.created_count == sum(owners.values())
+        keys = {(f.company_id, None if f.company_id else f.person_id) for f in created}
+        assert preview.companies == len(keys)
+        shown = [(share.associate.pk, share.count) for share in preview.owners]
+        ranked = sorted(owners.items(), key=lambda item: (-item[1], item[0]))
+        assert shown == ranked[: len(shown)]
+        assert len(shown) == min(len(owners), 5)
+        assert preview.other_owners == len(owners) - len(shown)
+        assert preview.other_owners_followups == sum(count for _, count in ranked[len(shown) :])
+        why = Counter(_fallback(f) for f in created) if owner_mode == OwnerMode.OUR_CONTACT else {}
+        assert preview.fallback_no_contact == why.get("no contact", 0)
+        assert preview.fallback_inactive == why.get("inactive", 0)
+
+
+def _fallback(followup) -> str | None:
+    """Why this follow-up went to the creator in "our contact" mode, if it did."""
+    holder = followup.company or followup.person
+    contact = holder.our_contact
+    if contact is None:
+        return "no contact"
+    if not (contact.active and contact.user.is_active):
+        return "inactive"
+    return None
