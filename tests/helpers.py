@@ -1,10 +1,12 @@
-"""Small helpers shared by the tests of the follow-up lists."""
+"""Small helpers shared by the tests."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 
@@ -17,3 +19,16 @@ def rows(response) -> dict[int, str]:
     """{follow-up id: the row's class}, in the order a follow-up list shows them."""
     found = re.findall(r'<tr id="followup-(\d+)" class="([^"]*)"', response.content.decode())
     return {int(pk): css for pk, css in found}
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """Run one example of a property test in a savepoint that is always rolled back, so
+    that every example starts from the same rows."""
+    with contextlib.suppress(_Rollback), transaction.atomic():
+        yield
+        raise _Rollback

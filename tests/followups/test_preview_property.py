@@ -4,19 +4,18 @@ announces is exactly what the save then creates."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections import Counter
 from datetime import date
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionMemberFactory
 from followups.models import FollowUp, OwnerMode
 from followups.services import Choices, followups_generate, followups_preview
+from tests.helpers import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +38,6 @@ members = st.lists(
     ),
     max_size=14,
 )
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def rolled_back():
-    with contextlib.suppress(_Rollback), transaction.atomic():
-        yield
-        raise _Rollback
 
 
 @EXAMPLES

@@ -4,7 +4,6 @@ the Content-Security-Policy header, and the log line of every generation."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -17,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -34,6 +32,7 @@ from crm.factories import (
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
 from selections.models import SelectionMember, Visibility
+from tests.helpers import rolled_back
 
 from .helpers import HTMX, bulk_members, counts, form_errors, text
 
@@ -207,17 +206,6 @@ MATRIX = [
     Row("admin:crm_associate_changelist", expect=ADMIN_ONLY),
     Row("admin:followups_followup_change", ("followup",), expect=ADMIN_ONLY),
 ]
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def rolled_back():
-    with contextlib.suppress(_Rollback), transaction.atomic():
-        yield
-        raise _Rollback
 
 
 def csp_script_sources(response) -> list[str]:

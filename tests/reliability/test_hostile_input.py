@@ -8,12 +8,10 @@ example, so every example starts from the same rows.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,6 +31,7 @@ from crm.factories import (
 from crm.models import Associate, Company, Person
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember, Visibility
+from tests.helpers import rolled_back
 
 from .helpers import HTMX, bulk_members, counts
 
@@ -153,18 +152,6 @@ def apply(data: dict, changes: dict) -> dict:
 def last(v):
     """What request.POST.get() reads from a repeated field: its last value."""
     return v[-1] if isinstance(v, list) else v
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def rolled_back():
-    """Run one example in a savepoint that is always rolled back."""
-    with contextlib.suppress(_Rollback), transaction.atomic():
-        yield
-        raise _Rollback
 
 
 def no_server_error(response) -> None:
