@@ -63,7 +63,9 @@ def _source_sql(
         return dynamic.rows_sql(selection, creator)
     params: list = [selection.pk]
     where = "m.selection_id = %s"
-    if member_ids is not None:
+    if member_ids is not None and not member_ids:
+        where += " AND 1 = 0"  # none selected (PostgreSQL refuses an empty IN ())
+    elif member_ids is not None:
         where += " AND m.id IN (" + ", ".join(["%s"] * len(member_ids)) + ")"
         params += list(member_ids)
     sql = (
