@@ -592,7 +592,23 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     result = manage_check_deploy(SECRET_KEY=None)
 
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY" in result.stderr + result.stdout
+
+
+def test_the_app_server_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(ALLOWED_HOSTS="crm.example.com")
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY setting must not be empty" in result.stderr
 
 
 def test_the_policy_allows_only_our_own_scripts(world, salesperson):
