@@ -96,8 +96,23 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a proxy, the client's address is the last one the proxy appended.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# The client's address (django-ipware). With PROXY_COUNT = 0 the app is reached directly
+# and it is REMOTE_ADDR. Behind PROXY_COUNT proxies, REMOTE_ADDR is the nearest proxy and
+# each proxy appended the address it was reached from to X-Forwarded-For, so the client's
+# is the PROXY_COUNT-th entry from the right; whatever the client wrote further left is
+# ignored, so a forged header neither moves a lockout nor escapes one.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    # ipware counts the proxies listed in the header; the nearest one is not in it.
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A header with more entries than proxies (client-written ones on the left) or with a
+# malformed entry is still read from the right, not discarded (strict mode discards it).
+IPWARE_STRICT = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
