@@ -42,12 +42,16 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         associate = Associate.objects.filter(user=form.get_user()).first()
         if associate and associate.language:
+            # The same cookie as Django's set_language sets.
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 associate.language,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
 
