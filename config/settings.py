@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
+from crm.logging import REQUEST_LOGGERS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -219,11 +221,18 @@ if envbool("BEHIND_TLS_PROXY"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# A 4xx answer (403, 400, a bad Host, a CSRF failure) is logged as one line; only 5xx
+# keep their traceback (crm/logging.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_traceback_for_4xx": {"()": "crm.logging.NoTracebackFor4xx"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        **{name: {"filters": ["no_traceback_for_4xx"]} for name in REQUEST_LOGGERS},
+    },
 }
 AXES_VERBOSE = False
