@@ -211,12 +211,14 @@ def start_gunicorn(env: dict, workers: int, port: int, log_path: Path) -> subpro
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi",
+            # The production configuration (timeouts, access log); workers, address and
+            # a quick stop are this run's own.
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
             "-w",
             str(workers),
             "-b",
             f"{HOST}:{port}",
-            "--timeout",
-            "120",
             "--graceful-timeout",
             "10",
         ],
