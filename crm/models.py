@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 PERM_CREATE_SELECTION_TASKS = "crm.create_selection_tasks"
 PERM_ASSIGN_TO_OUR_CONTACT = "crm.assign_to_our_contact"
 PERM_SEE_ALL_ASSOCIATES = "crm.see_all_associates"
+PERM_MANAGE_SELECTIONS = "crm.manage_selections"
 
 
 class UserGroup(models.Model):
@@ -81,6 +82,7 @@ class Associate(models.Model):
             ("create_selection_tasks", _("Can create tasks for a selection")),
             ("assign_to_our_contact", _("Can assign follow-ups to a company's our contact")),
             ("see_all_associates", _("Can see all associates")),
+            ("manage_selections", _("Can manage selections")),
         ]
 
     def __str__(self) -> str:

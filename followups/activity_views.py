@@ -22,6 +22,7 @@ from crm.access import associate_required
 
 from . import services
 from .forms import FollowUpEditForm
+from .generation_views import selection_visible
 from .models import FollowUp
 from .paging import page_number, page_of
 
@@ -168,7 +169,10 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     followup = get_object_or_404(
         FollowUp.objects.visible_to(request.associate)
         .for_lists()
-        .select_related("created_by__user", "generation"),
+        .select_related("created_by__user", "generation")
+        .annotate(
+            selection_visible=selection_visible(request.associate, "generation__selection_id")
+        ),
         pk=pk,
     )
     may_change = followup.may_change(request.associate)

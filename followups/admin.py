@@ -1,6 +1,29 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from crm.models import Project
+
+from .forms import FollowUpRulesForm, with_current
 from .models import FollowUp, FollowUpType, Generation, Priority
+
+
+class FollowUpAdminForm(FollowUpRulesForm):
+    """The app's rules for a follow-up (FollowUpRulesForm): active type, priority and
+    owner, the start date range, the description's length; and an active project. A
+    value the follow-up already has may stay, even if deactivated since."""
+
+    class Meta:
+        model = FollowUp
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = with_current(
+            Project.objects.active(), self.instance.project_id
+        )
+        self.fields["project"].error_messages["invalid_choice"] = _(
+            "That project is no longer available; choose another."
+        )
 
 
 @admin.register(FollowUpType)
@@ -22,6 +45,7 @@ class PriorityAdmin(admin.ModelAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
+    form = FollowUpAdminForm
     list_display = ["title", "type", "start_date", "owner", "company", "person", "completed"]
     list_filter = ["completed", "type", "priority"]
     list_select_related = ["type", "owner__user", "company", "person"]

@@ -8,7 +8,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -322,7 +322,58 @@ class GenerateFollowUpsForm(forms.Form):
         )
 
 
-class FollowUpEditForm(forms.ModelForm):
+def with_current(allowed: QuerySet, current_pk: int | None) -> QuerySet:
+    """The choices `allowed`, plus the value a saved row already has: a follow-up may
+    keep a type, priority, owner or project that has been deactivated since, as long as
+    it is unchanged, but never be given one."""
+    return allowed.model.objects.filter(Q(pk__in=allowed.values("pk")) | Q(pk=current_pk))
+
+
+class FollowUpRulesForm(forms.ModelForm):
+    """The rules of every form that writes one follow-up, in the app and in admin: an
+    active type and priority, an owner from owner_choices(), a start date within the
+    dialog's range, a description of at most DESCRIPTION_MAX_LENGTH characters that is
+    not blank. What the follow-up already has is kept if unchanged (with_current)."""
+
+    def owner_choices(self) -> QuerySet:
+        """Who may own the follow-up: active associates with an active login."""
+        return Associate.objects.active()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        followup = self.instance
+        dialog = GenerateFollowUpsForm.base_fields
+        for name in ("type", "start_date", "description", "priority"):
+            self.fields[name].error_messages.update(dialog[name].error_messages)
+            self.fields[name].label = dialog[name].label
+        self.fields["type"].queryset = with_current(
+            FollowUpType.objects.active(), followup.type_id
+        ).order_by("rank", "name")
+        self.fields["type"].empty_label = None
+        self.fields["priority"].queryset = with_current(
+            Priority.objects.active(), followup.priority_id
+        ).order_by("rank", "name")
+        self.fields["priority"].empty_label = ""
+        self.fields["owner"].queryset = (
+            with_current(self.owner_choices(), followup.owner_id)
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name", "id")
+        )
+        self.fields["owner"].label = _("Owner")
+        self.fields["owner"].label_from_instance = lambda a: a.name
+        self.fields["owner"].error_messages["invalid_choice"] = _(
+            "You cannot assign follow-ups to that associate."
+        )
+        self.fields["description"].max_length = DESCRIPTION_MAX_LENGTH
+
+    def clean_start_date(self):
+        return check_start_date(self.cleaned_data["start_date"])
+
+    def clean_description(self):
+        return check_description(self.cleaned_data["description"])
+
+
+class FollowUpEditForm(FollowUpRulesForm):
     """Edit one open follow-up, with the dialog's rules: active type and priority, the
     project combobox, and an owner this associate may assign to."""
 
@@ -338,44 +389,15 @@ class FollowUpEditForm(forms.ModelForm):
         }
 
     def __init__(self, *args, associate: Associate, **kwargs):
+        self.associate = associate
         super().__init__(*args, **kwargs)
         followup = self.instance
-        dialog = GenerateFollowUpsForm.base_fields
-        for name in ("type", "start_date", "description", "priority"):
-            self.fields[name].error_messages.update(dialog[name].error_messages)
-            self.fields[name].label = dialog[name].label
-        # Active choices, plus what the follow-up already has (kept if unchanged).
-        self.fields["type"].queryset = FollowUpType.objects.filter(
-            Q(active=True) | Q(pk=followup.type_id)
-        ).order_by("rank", "name")
-        self.fields["type"].empty_label = None
-        self.fields["priority"].queryset = Priority.objects.filter(
-            Q(active=True) | Q(pk=followup.priority_id)
-        ).order_by("rank", "name")
-        self.fields["priority"].empty_label = ""
-        self.fields["owner"].queryset = (
-            Associate.objects.filter(
-                Q(pk__in=Associate.objects.assignable_by(associate).values("pk"))
-                | Q(pk=followup.owner_id)
-            )
-            .select_related("user")
-            .order_by("user__first_name", "user__last_name", "id")
-        )
-        self.fields["owner"].label = _("Owner")
-        self.fields["owner"].label_from_instance = lambda a: a.name
-        self.fields["owner"].error_messages["invalid_choice"] = _(
-            "You cannot assign follow-ups to that associate."
-        )
-        self.fields["description"].max_length = DESCRIPTION_MAX_LENGTH
         if followup.project_id and not self.is_bound:
             self.initial["project_text"] = followup.project.name
             self.initial["project"] = followup.project_id
 
-    def clean_start_date(self):
-        return check_start_date(self.cleaned_data["start_date"])
-
-    def clean_description(self):
-        return check_description(self.cleaned_data["description"])
+    def owner_choices(self) -> QuerySet:
+        return Associate.objects.assignable_by(self.associate)
 
     def clean(self):
         data = super().clean()

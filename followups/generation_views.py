@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from crm.access import associate_required
+from crm.models import Associate
+from selections.models import Selection
 
 from . import services
 from .models import FollowUp, Generation
@@ -23,9 +25,18 @@ from .models import FollowUp, Generation
 PAGE_SIZE = 50
 
 
+def selection_visible(associate: Associate, selection_id: str = "selection_id") -> Exists:
+    """Whether `associate` may see the selection whose id is the outer query's
+    `selection_id` (Selection.objects.visible_to, the one rule): only then do pages show
+    its name. Computed in the query that reads the rows, so it costs no query of its own."""
+    return Exists(Selection.objects.visible_to(associate).filter(pk=OuterRef(selection_id)))
+
+
 def _generations(request: HttpRequest):
-    return Generation.objects.visible_to(request.associate).select_related(
-        "created_by__user", "type", "owner_associate__user", "undone_by__user"
+    return (
+        Generation.objects.visible_to(request.associate)
+        .select_related("created_by__user", "type", "owner_associate__user", "undone_by__user")
+        .annotate(selection_visible=selection_visible(request.associate))
     )
 
 

@@ -383,6 +383,16 @@ NB: dict[str, str | tuple[str, str]] = {
     "dynamic": "dynamisk",
     "Kind": "Art",
     "Create": "Opprett",
+    # Managing selections
+    "Can manage selections": "Kan administrere utvalg",
+    "Your role does not allow changing selections.": "Rollen din tillater ikke å endre utvalg.",
+    # The selection a follow-up or generation was made from
+    "a selection you cannot see": "et utvalg du ikke kan se",
+    "a deleted selection": "et slettet utvalg",
+    "Generated from a selection you cannot see": "Generert fra et utvalg du ikke kan se",
+    "Generated from a deleted selection": "Generert fra et slettet utvalg",
+    # Admin
+    "That project is no longer available; choose another.": "Det prosjektet finnes ikke lenger; velg et annet.",
 }
 
 

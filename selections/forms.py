@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Associate, Company, Person
 
-from .models import Criterion, Selection
+from .models import DESCRIPTION_MAX_LENGTH, Criterion, Selection
 
 
 class MemberSearchForm(forms.Form):
@@ -28,13 +28,22 @@ class MemberAddForm(forms.Form):
 
 
 class SelectionForm(forms.ModelForm):
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": _(
+                "Keep the description to %(limit_value)s characters (it has %(show_value)s)."
+            ),
+        },
+    )
+
     class Meta:
         model = Selection
         fields = ["name", "kind", "visibility", "description"]
-        widgets = {
-            "kind": forms.RadioSelect,
-            "description": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {"kind": forms.RadioSelect}
         error_messages = {"name": {"required": _("Give the selection a name.")}}
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Associate, Company, Person
+
+DESCRIPTION_MAX_LENGTH = 2000
 
 
 class Visibility(models.TextChoices):
@@ -39,7 +42,9 @@ class Selection(models.Model):
     visibility = models.CharField(
         _("visible for"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = SelectionQuerySet.as_manager()

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from crm.access import associate_required
-from crm.models import PERM_CREATE_SELECTION_TASKS, Associate, Company, Person
+from crm.models import (
+    PERM_CREATE_SELECTION_TASKS,
+    PERM_MANAGE_SELECTIONS,
+    Associate,
+    Company,
+    Person,
+)
 
 from . import dynamic, services
 from .forms import CriterionForm, MemberAddForm, MemberSearchForm, SelectionForm
@@ -35,10 +41,18 @@ def _visible_selection(request: HttpRequest, pk: int) -> Selection:
     return get_object_or_404(qs, pk=pk)
 
 
+def _check_may_manage(request: HttpRequest) -> None:
+    """403 unless the associate's role grants "Can manage selections"."""
+    if not request.user.has_perm(PERM_MANAGE_SELECTIONS):
+        raise PermissionDenied(_("Your role does not allow changing selections."))
+
+
 def _editable_selection(request: HttpRequest, pk: int, *, dynamic: bool = False) -> Selection:
-    """The selection if this associate owns it (else 403), of the kind the change is for
-    (members for a static selection, criteria for a dynamic one; else 400)."""
+    """The selection if this associate may manage selections and owns this one (else
+    403), of the kind the change is for (members for a static selection, criteria for a
+    dynamic one; else 400)."""
     selection = _visible_selection(request, pk)
+    _check_may_manage(request)
     if selection.owner_id != request.associate.pk:
         raise PermissionDenied(_("Only the selection's owner can change it."))
     if selection.is_dynamic != dynamic:
@@ -68,7 +82,11 @@ def selection_list(request: HttpRequest) -> HttpResponse:
         .select_related("owner__user")
         .annotate(member_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
     )
-    return render(request, "selections/selection_list.html", {"selections": selections})
+    return render(
+        request,
+        "selections/selection_list.html",
+        {"selections": selections, "can_create": request.user.has_perm(PERM_MANAGE_SELECTIONS)},
+    )
 
 
 def _members_context(request: HttpRequest, selection: Selection) -> dict:
@@ -99,7 +117,9 @@ def _members_context(request: HttpRequest, selection: Selection) -> dict:
             rows = [found[pk] for pk in rows if pk in found]
     if selection.is_dynamic:
         rows = dynamic.display_rows(list(rows))
-    can_edit = selection.owner_id == request.associate.pk
+    can_edit = selection.owner_id == request.associate.pk and request.user.has_perm(
+        PERM_MANAGE_SELECTIONS
+    )
     context = {
         "selection": selection,
         "member_count": paginator.count,
@@ -216,6 +236,7 @@ def _members_changed(request: HttpRequest, selection: Selection) -> HttpResponse
 @associate_required
 def selection_new(request: HttpRequest) -> HttpResponse:
     """A new selection, owned by the current associate."""
+    _check_may_manage(request)
     form = SelectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         selection = form.save(commit=False)

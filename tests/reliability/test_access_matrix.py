@@ -31,7 +31,7 @@ from crm.factories import (
 )
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
-from selections.models import SelectionMember, Visibility
+from selections.models import Criterion, Selection, SelectionMember, Visibility
 from tests.helpers import rolled_back
 
 from .helpers import HTMX, bulk_members, counts, form_errors, text
@@ -50,11 +50,21 @@ ADMIN_LOGIN = "admin login"  # expected: a redirect to /admin/login/?next=…
 @pytest.fixture
 def world(salesperson, manager, reader, outsider, staff_admin, call_type):
     """Olav's (salesperson) selection, visible to his group, with three members and a
-    generation of three follow-ups; Kari (outsider, another group) has her own
-    group-visible selection and generation."""
+    generation of three follow-ups, and his dynamic selection with a criterion; Lise
+    (reader, the same group) owns a static and a dynamic selection of her own, made
+    before her role lost "Can manage selections"; Kari (outsider, another group) has
+    her own group-visible selection and generation."""
     selection = SelectionFactory(owner=salesperson, name="Kunder Oslo", visibility=Visibility.GROUP)
     bulk_members(selection, 3)
     generation = generate(selection, salesperson, call_type)
+    dynamic = SelectionFactory(
+        owner=salesperson, kind=Selection.Kind.DYNAMIC, visibility=Visibility.GROUP
+    )
+    lises = SelectionFactory(owner=reader, name="Lises kunder", visibility=Visibility.GROUP)
+    bulk_members(lises, 2, prefix="Lise")
+    lises_dynamic = SelectionFactory(
+        owner=reader, kind=Selection.Kind.DYNAMIC, visibility=Visibility.GROUP
+    )
     theirs = SelectionFactory(owner=outsider, name="Kunder Bergen", visibility=Visibility.GROUP)
     bulk_members(theirs, 2, prefix="Bergen")
     their_generation = generate(theirs, outsider, call_type)
@@ -70,6 +80,12 @@ def world(salesperson, manager, reader, outsider, staff_admin, call_type):
         },
         "selection": selection,
         "member": selection.members.order_by("id").first(),
+        "dynamic": dynamic,
+        "criterion": dynamic.criteria.create(field=Criterion.Field.CITY, value="Oslo"),
+        "lises": lises,
+        "lises_member": lises.members.order_by("id").first(),
+        "lises_dynamic": lises_dynamic,
+        "lises_criterion": lises_dynamic.criteria.create(field=Criterion.Field.CITY, value="Oslo"),
         "generation": generation,
         "followup": FollowUp.objects.filter(generation=generation).order_by("id").first(),
         "their_selection": theirs,
@@ -101,6 +117,14 @@ def dialog(w) -> dict:
     }
 
 
+def new_selection(w) -> dict:
+    return {"name": "Ny", "kind": "static", "visibility": "owner"}
+
+
+def criterion(w) -> dict:
+    return {"field": Criterion.Field.CITY, "value": "Bergen"}
+
+
 def edit(w) -> dict:
     followup = w["followup"]
     return {
@@ -117,7 +141,10 @@ def state(w) -> tuple:
     generation = Generation.objects.get(pk=w["generation"].pk)
     return (
         *counts(),
+        Selection.objects.count(),
+        Selection.objects.filter(kind=Selection.Kind.DYNAMIC).count(),
         SelectionMember.objects.count(),
+        Criterion.objects.count(),
         followup.completed,
         followup.description,
         generation.undone_at,
@@ -144,6 +171,11 @@ class Row:
 EVERY_ASSOCIATE = (LOGIN, 200, 200, 200, 200, 403)
 OWNER_ONLY_READ = (LOGIN, 403, 200, 403, 404, 403)
 OWNER_ONLY_WRITE = (LOGIN, 403, 302, 403, 404, 403)
+# Lise's own selection: she owns it but has no "Can manage selections"; her colleagues
+# see it but do not own it; Kari does not see it.
+LISES_OWN = (LOGIN, 403, 403, 403, 404, 403)
+MANAGE_READ = (LOGIN, 403, 200, 200, 200, 403)
+MANAGE_WRITE = (LOGIN, 403, 302, 302, 302, 403)
 TASKS_READ = (LOGIN, 403, 200, 200, 404, 403)
 TASKS_WRITE = (LOGIN, 403, 302, 302, 404, 403)
 MY_GENERATION = (LOGIN, 404, 200, 200, 404, 403)
@@ -162,6 +194,32 @@ MATRIX = [
         OWNER_ONLY_WRITE,
     ),
     Row("selections:member_remove", ("selection", "member"), "post", None, OWNER_ONLY_WRITE),
+    Row("selections:new", expect=MANAGE_READ),
+    Row("selections:new", (), "post", new_selection, MANAGE_WRITE),
+    Row("selections:criterion_form", ("dynamic",), expect=OWNER_ONLY_READ),
+    Row("selections:criterion_add", ("dynamic",), "post", criterion, OWNER_ONLY_WRITE),
+    Row("selections:criterion_remove", ("dynamic", "criterion"), "post", None, OWNER_ONLY_WRITE),
+    Row("selections:freeze", ("dynamic",), "post", None, OWNER_ONLY_WRITE),
+    Row("selections:detail", ("lises",), expect=(LOGIN, 200, 200, 200, 404, 403)),
+    Row("selections:member_search", ("lises",), expect=LISES_OWN),
+    Row(
+        "selections:member_add",
+        ("lises",),
+        "post",
+        lambda w: {"company": w["new_company"].pk},
+        LISES_OWN,
+    ),
+    Row("selections:member_remove", ("lises", "lises_member"), "post", None, LISES_OWN),
+    Row("selections:criterion_form", ("lises_dynamic",), expect=LISES_OWN),
+    Row("selections:criterion_add", ("lises_dynamic",), "post", criterion, LISES_OWN),
+    Row(
+        "selections:criterion_remove",
+        ("lises_dynamic", "lises_criterion"),
+        "post",
+        None,
+        LISES_OWN,
+    ),
+    Row("selections:freeze", ("lises_dynamic",), "post", None, LISES_OWN),
     Row("followups:generate_dialog", ("selection",), expect=TASKS_READ),
     Row("followups:generate_dialog", ("selection",), expect=TASKS_READ, headers=HTMX),
     Row("followups:generate_preview", ("selection",), "post", dialog, TASKS_READ, HTMX),

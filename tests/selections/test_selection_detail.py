@@ -178,7 +178,8 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 7. a page: the page's member ids (from the index), then
     # 8. those members, with company, person and our contacts (one join);
     #    "show all": every member with the same join, in one query
-    # 9. the user's own permissions (Task menu: "Can create tasks for a selection")
+    # 9. the user's own permissions (editing controls: "Can manage selections"; Task
+    #    menu: "Can create tasks for a selection")
     # 10. the user's permissions through roles
     with django_assert_num_queries(9 if query == "?all=1" else 10):
         response = client.get(url(selection, query))

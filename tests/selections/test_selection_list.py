@@ -98,8 +98,10 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 2. the user
     # 3. the associate, with its primary group
     # 4. the associate's other groups (prefetch)
-    # 5. the visible selections, with their owners and member counts
-    with django_assert_num_queries(5):
+    # 5. the user's own permissions and
+    # 6. the user's permissions through roles ("New selection": "Can manage selections")
+    # 7. the visible selections, with their owners and member counts
+    with django_assert_num_queries(7):
         response = client.get(URL)
 
     assert list(listed(response).values()) == [n, n, n, n]
