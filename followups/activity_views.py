@@ -12,11 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from crm.access import associate_required
 
@@ -133,6 +135,21 @@ def quick_search(request: HttpRequest) -> HttpResponse:
     return render(request, "followups/search.html", context)
 
 
+GONE = _lazy(
+    "This follow-up no longer exists: it was removed, most likely by an undo of the"
+    " generation that created it. Nothing was changed."
+)
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    """The follow-up was removed between showing it and this change (an undo): say so,
+    and show the activity list (htmx: the whole page, the row is gone)."""
+    messages.error(request, GONE)
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("followups:activity_list"))
+    return redirect("followups:activity_list")
+
+
 @require_POST
 @associate_required
 def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
@@ -140,7 +157,12 @@ def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
     followup = get_object_or_404(FollowUp.objects.visible_to(request.associate).for_lists(), pk=pk)
     if not followup.may_change(request.associate):
         raise PermissionDenied(_("Only its owner or creator can change this follow-up."))
-    services.followup_set_completed(followup=followup, completed=not followup.completed)
+    try:
+        services.followup_set_completed(followup=followup, by=request.associate)
+    except services.FollowUpGone:
+        return _gone(request)
+    except services.FollowUpLocked as error:
+        raise PermissionDenied(str(error)) from None
     if not request.htmx:
         back = request.POST.get("next", "")
         if back.startswith("/") and url_has_allowed_host_and_scheme(
@@ -187,7 +209,15 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
             associate=request.associate,
         )
         if request.method == "POST" and form.is_valid():
-            form.save()
+            try:
+                services.followup_save_changes(
+                    followup=followup, changes=form.changes(), by=request.associate
+                )
+            except services.FollowUpGone:
+                return _gone(request)
+            except services.FollowUpLocked as error:
+                messages.error(request, str(error))
+                return redirect("followups:detail", pk=followup.pk)
             messages.success(request, _("Saved the follow-up."))
             return redirect("followups:detail", pk=followup.pk)
     elif request.method == "POST":

@@ -19,7 +19,7 @@ from selections import dynamic
 from selections.models import Selection
 
 from .models import DESCRIPTION_MAX_LENGTH, FollowUp, FollowUpType, OwnerMode, Priority
-from .services import Choices
+from .services import NO_CRITERIA_MESSAGE, Choices
 
 EARLIEST_START = date(2000, 1, 1)
 LATEST_START = date(2099, 12, 31)
@@ -266,6 +266,8 @@ class GenerateFollowUpsForm(forms.Form):
                         )
                         % {"n": len(ids) - found},
                     )
+        elif self.selection.is_dynamic and not self.selection.criteria.exists():
+            raise ValidationError(NO_CRITERIA_MESSAGE)
         elif not dynamic.has_rows(self.selection, self.associate):
             raise ValidationError(
                 _("This selection has no members, so there is nothing to create.")
@@ -413,6 +415,8 @@ class FollowUpEditForm(FollowUpRulesForm):
                     self.add_error("project_text", error)
         return data
 
-    def save(self, commit=True):
-        self.instance.project = self.cleaned_data.get("project")
-        return super().save(commit)  # updated_at moves on by itself (auto_now)
+    def changes(self) -> dict:
+        """The edited fields' new values (services.followup_save_changes saves them over
+        the row as it is then, not over the copy the form was shown with)."""
+        data = self.cleaned_data
+        return {**{name: data[name] for name in self._meta.fields}, "project": data.get("project")}

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Associate, Company, Person, Project
 from selections import dynamic
@@ -53,14 +54,40 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+class SelectionUnusable(Exception):
+    """The selection cannot be run on as it is now; the message says why."""
+
+
+def selection_state(selection: Selection, *, lock: bool = False) -> dynamic.State:
+    """The selection's kind and criteria, read at one moment (see dynamic.read_state),
+    refused when a task must not run on it: deleted meanwhile, or dynamic with no
+    criteria, which would mean every company and person in the CRM."""
+    state = dynamic.read_state(selection, lock=lock)
+    if state is None:
+        raise SelectionUnusable(_("This selection was deleted meanwhile."))
+    if state.matches_everything:
+        raise SelectionUnusable(NO_CRITERIA_MESSAGE)
+    return state
+
+
+NO_CRITERIA_MESSAGE = _(
+    "This dynamic selection has no criteria, so it would match every company and person."
+    " Add a criterion first."
+)
+
+
 def _source_sql(
-    *, selection: Selection, creator: Associate, member_ids: Sequence[int] | None
+    *,
+    selection: Selection,
+    state: dynamic.State,
+    creator: Associate,
+    member_ids: Sequence[int] | None,
 ) -> tuple[str, list]:
     """SELECT company_id, person_id, ord1, ord2: the rows a task runs on. (ord1, ord2)
     orders a company's rows for "one per company": for a static selection the member
     added first (lowest id), for a dynamic one the person with the best rank."""
-    if selection.is_dynamic:
-        return dynamic.rows_sql(selection, creator)
+    if state.is_dynamic:
+        return dynamic.rows_sql(selection, creator, state.criteria)
     params: list = [selection.pk]
     where = "m.selection_id = %s"
     if member_ids is not None and not member_ids:
@@ -97,6 +124,7 @@ def _contact_joins(contact_id: str) -> str:
 def _rows_sql(
     *,
     selection: Selection,
+    state: dynamic.State,
     creator: Associate,
     owner_mode: str,
     owner_associate_id: int | None,
@@ -104,7 +132,9 @@ def _rows_sql(
     member_ids: Sequence[int] | None,
 ) -> tuple[str, list]:
     """SELECT owner_id, fallback, company_id, person_id: one row per follow-up to create."""
-    source, params = _source_sql(selection=selection, creator=creator, member_ids=member_ids)
+    source, params = _source_sql(
+        selection=selection, state=state, creator=creator, member_ids=member_ids
+    )
     if one_per_company:
         # The first row of each company; a person with no company is a company of their
         # own (negative key, so it never meets a company id).
@@ -161,6 +191,7 @@ PREVIEW_TOP_OWNERS = 5
 def _preview_sql(
     *,
     selection: Selection,
+    state: dynamic.State,
     creator: Associate,
     owner_mode: str,
     owner_associate_id: int | None,
@@ -176,7 +207,9 @@ def _preview_sql(
     company of their own, owned by their own our contact. Counting companies this way
     also makes "one per company" free: each company counts one.
     """
-    source, params = _source_sql(selection=selection, creator=creator, member_ids=member_ids)
+    source, params = _source_sql(
+        selection=selection, state=state, creator=creator, member_ids=member_ids
+    )
     per_company = "1" if one_per_company else "COUNT(*)"
     company_counts = (
         f"SELECT src.company_id, {per_company} AS n FROM ({source}) src"
@@ -217,11 +250,12 @@ def followups_preview(
 ) -> Preview:
     """How many follow-ups a save would create, for how many companies, and for whom.
 
-    Two queries whatever the size: one aggregate (see _preview_sql), one for the names
-    of the owners shown.
+    Three queries whatever the size: the selection's kind and criteria, one aggregate
+    (see _preview_sql), the names of the owners shown. Raises SelectionUnusable.
     """
     sql, params = _preview_sql(
         selection=selection,
+        state=selection_state(selection),
         creator=creator,
         owner_mode=owner_mode,
         owner_associate_id=owner_associate.pk if owner_associate else None,
@@ -264,6 +298,10 @@ def followups_generate(
 
     Returns (generation, created). The same `key` again (a double click, a retried
     request) creates nothing and returns the first generation with created=False.
+
+    The selection's kind and criteria are read once, inside the transaction, with the
+    selection row locked (see dynamic.read_state): a freeze, a change of criteria or a
+    deletion happens wholly before or wholly after. Raises SelectionUnusable.
     """
     existing = Generation.objects.filter(key=key).first()
     if existing is not None:
@@ -273,6 +311,7 @@ def followups_generate(
     now = timezone.now()
     try:
         with transaction.atomic():
+            state = selection_state(selection, lock=True)
             generation = Generation.objects.create(
                 key=key,
                 created_by=creator,
@@ -294,6 +333,7 @@ def followups_generate(
             )
             generation.created_count = _insert_followups(
                 selection=selection,
+                state=state,
                 creator=creator,
                 choices=choices,
                 generation=generation,
@@ -328,11 +368,18 @@ def _same_generation(generation: Generation, creator: Associate) -> Generation:
 
 
 def _insert_followups(
-    *, selection: Selection, creator: Associate, choices: Choices, generation: Generation, now
+    *,
+    selection: Selection,
+    state: dynamic.State,
+    creator: Associate,
+    choices: Choices,
+    generation: Generation,
+    now,
 ) -> int:
     ops = connection.ops
     rows, row_params = _rows_sql(
         selection=selection,
+        state=state,
         creator=creator,
         owner_mode=choices.owner_mode,
         owner_associate_id=choices.owner_associate.pk if choices.owner_associate else None,
@@ -377,13 +424,61 @@ def followup_counts(associate: Associate) -> dict[str, int]:
     )
 
 
-def followup_set_completed(*, followup: FollowUp, completed: bool) -> None:
-    """Complete (with the time) or reopen one follow-up; either counts as a change."""
+class FollowUpGone(Exception):
+    """The follow-up no longer exists: its generation was undone, or it was deleted."""
+
+
+class FollowUpLocked(Exception):
+    """The follow-up may not be changed (any more) by this associate; the message says
+    why."""
+
+
+def _lock_followup(followup: FollowUp, by: Associate | None) -> FollowUp:
+    """The follow-up's row as it is now, locked until the transaction ends, so that an
+    undo (whose DELETE takes the same row lock, and then finds it changed) and other
+    changes happen wholly before or after. Raises FollowUpGone, FollowUpLocked."""
+    current = FollowUp.objects.select_for_update().filter(pk=followup.pk).first()
+    if current is None:
+        raise FollowUpGone
+    if by is not None and not current.may_change(by):
+        raise FollowUpLocked(_("Only its owner or creator can change this follow-up."))
+    for f in FollowUp._meta.concrete_fields:  # what others changed meanwhile
+        setattr(followup, f.attname, getattr(current, f.attname))
+    return followup
+
+
+@transaction.atomic
+def followup_set_completed(
+    *, followup: FollowUp, completed: bool | None = None, by: Associate | None = None
+) -> FollowUp:
+    """Complete (with the time) or reopen one follow-up; either counts as a change.
+    `completed=None` toggles the row as it is at this moment: two toggles at once are
+    two toggles, one after the other. With `by`, that associate's right to change it
+    is checked on the locked row. Updates `followup` in place and returns it."""
+    _lock_followup(followup, by)
     now = timezone.now()
-    followup.completed = completed
-    followup.completed_at = now if completed else None
+    followup.completed = not followup.completed if completed is None else completed
+    followup.completed_at = now if followup.completed else None
     followup.updated_at = now
     followup.save(update_fields=["completed", "completed_at", "updated_at"])
+    return followup
+
+
+@transaction.atomic
+def followup_save_changes(*, followup: FollowUp, changes: dict, by: Associate) -> FollowUp:
+    """Save an edit of an open follow-up: the `changes` (field name to value) over the
+    row as it is now, never re-creating a row that was removed meanwhile, never
+    overwriting a completion made meanwhile."""
+    _lock_followup(followup, by)
+    if followup.completed:
+        raise FollowUpLocked(
+            _("Someone completed this follow-up meanwhile; open it again to change it.")
+        )
+    for name, value in changes.items():
+        setattr(followup, name, value)
+    followup.updated_at = timezone.now()
+    followup.save(update_fields=[*changes, "updated_at"])
+    return followup
 
 
 @dataclass

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from crm.access import associate_required
 from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
@@ -89,12 +90,19 @@ def generate_preview(request: HttpRequest, pk: int) -> HttpResponse:
     form = GenerateFollowUpsForm(request.POST, selection=selection, associate=request.associate)
     scope = form.preview_scope()
     preview = None
+    # What stops any save on this selection (no members, no criteria) shows at once.
+    unusable = " ".join(form.non_field_errors()) or None
     if scope is not None:
-        preview = services.followups_preview(
-            selection=selection, creator=request.associate, **scope
-        )
+        try:
+            preview = services.followups_preview(
+                selection=selection, creator=request.associate, **scope
+            )
+        except services.SelectionUnusable as error:
+            unusable = str(error)
     return render(
-        request, TEMPLATE + "#preview", {"preview": preview, "form": form, "selection": selection}
+        request,
+        TEMPLATE + "#preview",
+        {"preview": preview, "unusable": unusable, "form": form, "selection": selection},
     )
 
 
@@ -115,19 +123,31 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GenerationRefused:
         form.add_error(None, _("This dialog was already used by someone else; open it again."))
         return _invalid(request, form, selection)
+    except services.SelectionUnusable as error:
+        form.add_error(None, error.args[0])
+        return _invalid(request, form, selection)
     except DatabaseError:
-        # The transaction was rolled back whole: nothing was saved. The same one-time
-        # key stays in the form, so Save can simply be tried again.
+        # The transaction was rolled back whole, unless the connection was lost during
+        # COMMIT. The answer needs no database (it may be the database that failed);
+        # the one-time key stays in the browser's form, so Save can be tried again.
         logger.exception("generation failed on selection %s", selection.pk)
         connection.close_if_unusable_or_obsolete()
-        form.add_error(
-            None,
-            _(
-                "The follow-ups could not be saved, and nothing was saved. "
-                "Please try again; if it keeps failing, tell your administrator."
-            ),
-        )
-        return _invalid(request, form, selection)
+        try:
+            # A connection lost during COMMIT leaves the outcome open: ask.
+            generation = Generation.objects.filter(key=form.cleaned_data["key"]).first()
+        except DatabaseError:
+            connection.close_if_unusable_or_obsolete()
+            return _save_failed(request, selection, SAVE_UNREACHABLE)
+        if generation is None or generation.created_by_id != request.associate.pk:
+            return _save_failed(request, selection, SAVE_FAILED)
+        created = False
+    return _saved(request, selection, generation, created)
+
+
+def _saved(
+    request, selection: Selection | None, generation: Generation, created: bool
+) -> HttpResponse:
+    """The success message, with Undo; the page refreshes what it shows of follow-ups."""
     if generation.created_count:
         # The message offers undo straight away (a link to the confirmation).
         undo = reverse("followups:generation_undo", args=[generation.pk])
@@ -141,7 +161,7 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
         message = _result_message(generation, request.associate)
     messages.success(request, message)
     if not request.htmx:
-        return redirect(selection)
+        return redirect(selection or reverse("followups:generation_detail", args=[generation.pk]))
     response = render(request, "base.html#messages")
     response = reswap(response, "none")
     return trigger_client_event(
@@ -151,11 +171,44 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_GET
+@associate_required
+def generate_status(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    """Did the save with this one-time key commit? For a dialog whose connection was
+    lost before the answer came: the same answer as the save's if it did (204 if not)."""
+    generation = Generation.objects.filter(key=key, created_by=request.associate).first()
+    if generation is None:
+        return HttpResponse(status=204)
+    return _saved(request, generation.selection, generation, created=False)
+
+
 def _invalid(request, form: GenerateFollowUpsForm, selection: Selection) -> HttpResponse:
     """Invalid input: the dialog again, values kept, each error next to its field
     (status 200, so htmx swaps it in)."""
     context = _dialog_context(form, selection, as_page=not request.htmx)
     return render(request, TEMPLATE + "#form" if request.htmx else TEMPLATE, context)
+
+
+SAVE_FAILED = _lazy(
+    "The follow-ups could not be saved, and nothing was saved. "
+    "Please try again; if it keeps failing, tell your administrator."
+)
+SAVE_UNREACHABLE = _lazy(
+    "The database cannot be reached just now, so the follow-ups could not be saved. "
+    "Press Save again in a moment: the same dialog never creates its follow-ups twice."
+)
+
+
+def _save_failed(request, selection: Selection, failure) -> HttpResponse:
+    """A failed save, told without touching the database. With htmx only the dialog's
+    status line changes, so everything typed stays as it was and Save can be pressed
+    again (the one-time key makes a retry safe)."""
+    context = {"selection": selection, "failure": failure}
+    if request.htmx:
+        response = render(request, TEMPLATE + "#status", context)
+        response = retarget(response, "#generate-status")
+        return reswap(response, "innerHTML")
+    return render(request, "followups/generate_failed.html", context, status=503)
 
 
 def _result_message(generation: Generation, me) -> str:

@@ -52,7 +52,6 @@ NB: dict[str, str | tuple[str, str]] = {
     "project": "prosjekt",
     "projects": "prosjekter",
     # Follow-up pages and forms
-    "Only its owner or creator can change this follow-up.": "Bare eieren eller den som opprettet oppfølgingen, kan endre den.",
     "Saved the follow-up.": "Oppfølgingen er lagret.",
     "This follow-up cannot be changed now.": "Denne oppfølgingen kan ikke endres nå.",
     "Choose a start date between %(first)s and %(last)s.": "Velg en startdato mellom %(first)s og %(last)s.",
@@ -393,6 +392,17 @@ NB: dict[str, str | tuple[str, str]] = {
     "Generated from a deleted selection": "Generert fra et slettet utvalg",
     # Admin
     "That project is no longer available; choose another.": "Det prosjektet finnes ikke lenger; velg et annet.",
+    # Races: a selection or follow-up changed meanwhile
+    "This selection was deleted meanwhile.": "Dette utvalget ble slettet i mellomtiden.",
+    "This dynamic selection has no criteria, so it would match every company and person. Add a criterion first.": "Dette dynamiske utvalget har ingen kriterier, så det ville treffe alle firmaer og personer. Legg til et kriterium først.",
+    "This selection was frozen meanwhile: it has members now.": "Dette utvalget ble fryst i mellomtiden: det har medlemmer nå.",
+    "This dynamic selection has no criteria, so it would match every company and person. Add a criterion before freezing it.": "Dette dynamiske utvalget har ingen kriterier, så det ville treffe alle firmaer og personer. Legg til et kriterium før du fryser det.",
+    "Only its owner or creator can change this follow-up.": "Bare eieren eller den som opprettet oppfølgingen, kan endre den.",
+    "Someone completed this follow-up meanwhile; open it again to change it.": "Noen fullførte denne oppfølgingen i mellomtiden; åpne den igjen for å endre den.",
+    "This follow-up no longer exists: it was removed, most likely by an undo of the generation that created it. Nothing was changed.": "Denne oppfølgingen finnes ikke lenger: den ble fjernet, trolig ved at genereringen som laget den, ble angret. Ingenting ble endret.",
+    "The database cannot be reached just now, so the follow-ups could not be saved. Press Save again in a moment: the same dialog never creates its follow-ups twice.": "Databasen kan ikke nås akkurat nå, så oppfølgingene kunne ikke lagres. Trykk Lagre igjen om litt: den samme dialogen lager aldri oppfølgingene sine to ganger.",
+    "Go back to keep what you typed, and press Save again: the same dialog never creates its follow-ups twice.": "Gå tilbake for å beholde det du skrev, og trykk Lagre igjen: den samme dialogen lager aldri oppfølgingene sine to ganger.",
+    "Back to the selection": "Tilbake til utvalget",
 }
 
 

@@ -8,8 +8,10 @@ the selection.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.db.models import F as Col
 from django.db.models.functions import Coalesce
@@ -77,19 +79,74 @@ def _company_only_q(criteria: list[Criterion], viewer: Associate) -> Q | None:
     return q
 
 
-def _querysets(selection: Selection, viewer: Associate):
-    criteria = list(selection.criteria.all())
+@dataclass(frozen=True)
+class State:
+    """What a task runs on, read at one moment: the selection's kind and, for a dynamic
+    selection, its criteria. A freeze turns a dynamic selection with criteria into a
+    static one with members in one transaction; reading kind and criteria in one
+    statement never sees half of that (a dynamic selection whose criteria are gone)."""
+
+    kind: str
+    criteria: tuple[Criterion, ...] = ()
+
+    @property
+    def is_dynamic(self) -> bool:
+        return self.kind == Selection.Kind.DYNAMIC
+
+    @property
+    def matches_everything(self) -> bool:
+        """A dynamic selection with no criteria matches every company and person."""
+        return self.is_dynamic and not self.criteria
+
+
+def read_state(selection: Selection, *, lock: bool = False) -> State | None:
+    """The selection's kind and criteria in one statement; None if it was deleted.
+
+    With `lock` (inside a transaction) the selection row is share-locked on PostgreSQL
+    until the transaction ends: a freeze, a change of criteria or a deletion, which lock
+    it for update, wait until then, and concurrent tasks do not wait for each other. On
+    SQLite a write transaction holds the database's only write lock from its start.
+    """
+    selections = connection.ops.quote_name(Selection._meta.db_table)
+    criteria = connection.ops.quote_name(Criterion._meta.db_table)
+    sql = (
+        f"SELECT s.kind, c.id, c.field, c.value FROM {selections} s"
+        f" LEFT JOIN {criteria} c ON c.selection_id = s.id WHERE s.id = %s ORDER BY c.id"
+    )
+    if lock and connection.vendor == "postgresql":
+        sql += " FOR SHARE OF s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [selection.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return State(
+        kind=rows[0][0],
+        criteria=tuple(
+            Criterion(pk=pk, selection_id=selection.pk, field=field, value=value)
+            for _, pk, field, value in rows
+            if pk is not None
+        ),
+    )
+
+
+def _querysets(selection: Selection, viewer: Associate, criteria=None):
+    if criteria is None:
+        criteria = list(selection.criteria.all())
     persons = Person.objects.filter(_person_q(criteria, viewer)).order_by()
     company_q = _company_only_q(criteria, viewer)
     companies = Company.objects.filter(company_q).order_by() if company_q is not None else None
     return persons, companies
 
 
-def rows_sql(selection: Selection, viewer: Associate) -> tuple[str, list]:
-    """SELECT company_id, person_id, ord1, ord2 over the current result. For one
-    follow-up per company, (ord1, ord2) ranks a company's rows: the person with the best
-    rank at the company first, then the lowest id."""
-    persons, companies = _querysets(selection, viewer)
+def rows_sql(
+    selection: Selection, viewer: Associate, criteria: tuple[Criterion, ...] | None = None
+) -> tuple[str, list]:
+    """SELECT company_id, person_id, ord1, ord2 over the current result (of `criteria`,
+    when given as read by read_state). For one follow-up per company, (ord1, ord2) ranks
+    a company's rows: the person with the best rank at the company first, then the
+    lowest id."""
+    persons, companies = _querysets(selection, viewer, criteria)
     sql, params = persons.values("company_id", "id", "rank").query.sql_with_params()
     sql = f"SELECT d.company_id, d.id AS person_id, d.rank AS ord1, d.id AS ord2 FROM ({sql}) d"
     params = list(params)

@@ -4,11 +4,40 @@ from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.models import Company, Person
 
 from . import dynamic
-from .models import Selection, SelectionMember
+from .models import Criterion, Selection, SelectionMember
+
+
+class SelectionChanged(Exception):
+    """The selection is no longer what the change was made for; the message says why."""
+
+
+def _locked_dynamic(selection: Selection) -> Selection:
+    """The selection row, locked for update until the transaction ends (tasks running
+    on it hold a share lock, see dynamic.read_state), still dynamic."""
+    locked = Selection.objects.select_for_update().filter(pk=selection.pk).first()
+    if locked is None:
+        raise SelectionChanged(_("This selection was deleted meanwhile."))
+    if not locked.is_dynamic:
+        raise SelectionChanged(_("This selection was frozen meanwhile: it has members now."))
+    return locked
+
+
+@transaction.atomic
+def selection_criterion_add(*, selection: Selection, field: str, value: str) -> Criterion:
+    locked = _locked_dynamic(selection)
+    return Criterion.objects.create(selection=locked, field=field, value=value)
+
+
+@transaction.atomic
+def selection_criterion_remove(*, selection: Selection, criterion_id: int) -> bool:
+    locked = _locked_dynamic(selection)
+    deleted, _ = Criterion.objects.filter(selection=locked, pk=criterion_id).delete()
+    return deleted > 0
 
 
 @transaction.atomic
@@ -59,11 +88,25 @@ def selection_freeze(*, selection: Selection, viewer) -> int:
     """Turn a dynamic selection into a static one whose members are its current result,
     with one INSERT … SELECT. Within a company, rows are added best rank first, so "the
     member added first" of the frozen copy is the person a dynamic selection would pick
-    for one follow-up per company. There is no way back, as in SuperOffice."""
-    locked = Selection.objects.select_for_update().get(pk=selection.pk)
+    for one follow-up per company. There is no way back, as in SuperOffice.
+
+    Locks the selection row for update: a task running on the selection (share lock)
+    finishes first, and one started meanwhile waits and then sees the static selection.
+    Raises SelectionChanged for a deleted selection or one with no criteria."""
+    locked = Selection.objects.select_for_update().filter(pk=selection.pk).first()
+    if locked is None:
+        raise SelectionChanged(_("This selection was deleted meanwhile."))
     if not locked.is_dynamic:
         return locked.members.count()
-    rows, params = dynamic.rows_sql(locked, viewer)
+    criteria = tuple(locked.criteria.all())
+    if not criteria:
+        raise SelectionChanged(
+            _(
+                "This dynamic selection has no criteria, so it would match every company and"
+                " person. Add a criterion before freezing it."
+            )
+        )
+    rows, params = dynamic.rows_sql(locked, viewer, criteria)
     table = connection.ops.quote_name(SelectionMember._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

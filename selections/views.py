@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from crm.access import associate_required
 from crm.models import (
@@ -257,6 +257,12 @@ def _criteria_changed(request: HttpRequest, selection: Selection, form=None) -> 
     return trigger_client_event(response, "membersChanged")
 
 
+def _reload(selection: Selection) -> HttpResponse:
+    """The page has gone stale (the selection was frozen or deleted in another tab):
+    htmx loads it anew, with the message."""
+    return HttpResponseClientRedirect(selection.get_absolute_url())
+
+
 @require_GET
 @associate_required
 def criterion_form(request: HttpRequest, pk: int) -> HttpResponse:
@@ -283,7 +289,13 @@ def criterion_add(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.error(request, error)
             return redirect(selection)
         return _criteria_changed(request, selection, form)
-    selection.criteria.create(field=form.cleaned_data["field"], value=form.cleaned_data["value"])
+    try:
+        services.selection_criterion_add(
+            selection=selection, field=form.cleaned_data["field"], value=form.cleaned_data["value"]
+        )
+    except services.SelectionChanged as error:
+        messages.error(request, str(error))
+        return _reload(selection) if request.htmx else redirect(selection)
     return _criteria_changed(request, selection)
 
 
@@ -291,7 +303,11 @@ def criterion_add(request: HttpRequest, pk: int) -> HttpResponse:
 @associate_required
 def criterion_remove(request: HttpRequest, pk: int, criterion_id: int) -> HttpResponse:
     selection = _editable_selection(request, pk, dynamic=True)
-    selection.criteria.filter(pk=criterion_id).delete()
+    try:
+        services.selection_criterion_remove(selection=selection, criterion_id=criterion_id)
+    except services.SelectionChanged as error:
+        messages.error(request, str(error))
+        return _reload(selection) if request.htmx else redirect(selection)
     return _criteria_changed(request, selection)
 
 
@@ -300,7 +316,11 @@ def criterion_remove(request: HttpRequest, pk: int, criterion_id: int) -> HttpRe
 def selection_freeze(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn a dynamic selection into a static one holding its current result."""
     selection = _editable_selection(request, pk, dynamic=True)
-    count = services.selection_freeze(selection=selection, viewer=request.associate)
+    try:
+        count = services.selection_freeze(selection=selection, viewer=request.associate)
+    except services.SelectionChanged as error:
+        messages.error(request, str(error))
+        return redirect(selection)
     messages.success(
         request,
         ngettext(

@@ -188,8 +188,9 @@ def test_it_takes_the_same_queries_for_10_and_1000_members(
     # 6. the login's own permissions, 7. its roles' permissions (the task right)
     # 8. the follow-up type (the whole form is validated)
     # 9. does the selection have members?
-    # 10. the preview's aggregate, 11. the top owners' names
-    with django_assert_num_queries(11):
+    # 10. the selection's kind and criteria, read at one moment
+    # 11. the preview's aggregate, 12. the top owners' names
+    with django_assert_num_queries(12):
         response = client.post(url(selection), dialog_data(owner_mode="our_contact"), headers=HTMX)
 
     assert f"{size:,} follow-ups will be created" in text(response)

@@ -478,11 +478,12 @@ def test_it_takes_the_same_queries_for_10_and_1000_members(
     # 8. the follow-up type
     # 9. does the selection have members?
     # 10. a generation with this key already?
-    # 11. SAVEPOINT, 12. INSERT the generation,
-    # 13. INSERT INTO follow-ups … SELECT from the members, 14. UPDATE its count,
-    # 15. RELEASE SAVEPOINT
-    # 16. the message: follow-ups per our contact, 17. their names
-    with django_assert_num_queries(17):
+    # 11. SAVEPOINT, 12. the selection's kind and criteria (row share-locked on
+    # PostgreSQL), 13. INSERT the generation,
+    # 14. INSERT INTO follow-ups … SELECT from the members, 15. UPDATE its count,
+    # 16. RELEASE SAVEPOINT
+    # 17. the message: follow-ups per our contact, 18. their names
+    with django_assert_num_queries(18):
         response = client.post(url(selection), dialog_data(owner_mode="our_contact"), headers=HTMX)
 
     assert json.loads(response["HX-Trigger"])["followupsCreated"]["count"] == size

@@ -503,11 +503,12 @@ def test_generate_takes_the_same_queries_for_10_and_1000_members(
 
     # 1. SELECT the generation with this key (a second submit?)
     # 2. SAVEPOINT (transaction.atomic; BEGIN outside a test)
-    # 3. INSERT the generation
-    # 4. INSERT INTO follow-ups … SELECT from the selection's members
-    # 5. UPDATE the generation's created_count
-    # 6. RELEASE SAVEPOINT (COMMIT outside a test)
-    with django_assert_num_queries(6):
+    # 3. the selection's kind and criteria, its row share-locked on PostgreSQL
+    # 4. INSERT the generation
+    # 5. INSERT INTO follow-ups … SELECT from the selection's members
+    # 6. UPDATE the generation's created_count
+    # 7. RELEASE SAVEPOINT (COMMIT outside a test)
+    with django_assert_num_queries(7):
         generation, _ = run(
             selection, manager, owner_mode=OwnerMode.OUR_CONTACT, one_per_company=True
         )
@@ -522,9 +523,10 @@ def test_the_preview_takes_the_same_queries_for_10_and_1000_members(
 ):
     add_members(selection, size)
 
-    # 1. the aggregate: follow-ups per owner and fallback, and the companies
-    # 2. the names of the top owners
-    with django_assert_num_queries(2):
+    # 1. the selection's kind and criteria, read at one moment
+    # 2. the aggregate: follow-ups per owner and fallback, and the companies
+    # 3. the names of the top owners
+    with django_assert_num_queries(3):
         preview = followups_preview(
             selection=selection, creator=manager, owner_mode=OwnerMode.OUR_CONTACT
         )

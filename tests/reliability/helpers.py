@@ -16,6 +16,7 @@ ON_POSTGRESQL = connection.vendor == "postgresql"
 POSTGRESQL_ONLY = "needs PostgreSQL (set DATABASE_URL=postgres://…)"
 
 SAVE_FAILED = "The follow-ups could not be saved, and nothing was saved. Please try again"
+SAVE_UNREACHABLE = "The database cannot be reached just now, so the follow-ups could not be saved."
 
 
 def text(html: str) -> str:
@@ -28,13 +29,6 @@ def form_errors(response) -> str:
     html = response.content.decode()
     found = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', html, re.S)
     return text(found.group(1)) if found else ""
-
-
-def key_in_form(response) -> str:
-    """The one-time key the re-rendered dialog will post again."""
-    found = re.search(r'<input[^>]*name="key"[^>]*>', response.content.decode())
-    assert found, "no key in the form"
-    return re.search(r'value="([^"]*)"', found.group(0)).group(1)
 
 
 def nothing_saved() -> bool:

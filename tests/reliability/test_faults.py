@@ -15,7 +15,7 @@ import logging
 import uuid
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection
 from django.db.models.query import QuerySet
 from django.urls import reverse
 
@@ -27,9 +27,9 @@ from .helpers import (
     ON_POSTGRESQL,
     POSTGRESQL_ONLY,
     SAVE_FAILED,
+    SAVE_UNREACHABLE,
     bulk_members,
     form_errors,
-    key_in_form,
     nothing_saved,
 )
 
@@ -41,13 +41,16 @@ def url(selection) -> str:
     return reverse("followups:generate_save", args=[selection.pk])
 
 
-def assert_failed_cleanly(response, key: str) -> None:
-    """The dialog again (status 200, so htmx swaps it in), with the message on top, the
-    same key to retry with, and nothing in the database."""
+def assert_failed_cleanly(response, message: str = SAVE_FAILED) -> None:
+    """The message in the dialog's status line (status 200, so htmx swaps it in), the
+    form itself left alone (everything typed and its one-time key stay for a retry),
+    and nothing in the database."""
     assert response.status_code == 200
     assert "HX-Trigger" not in response
-    assert SAVE_FAILED in form_errors(response)
-    assert key_in_form(response) == key
+    assert response["HX-Retarget"] == "#generate-status"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert message in form_errors(response)
+    assert 'name="key"' not in response.content.decode()
     assert nothing_saved()
 
 
@@ -137,12 +140,12 @@ def test_a_failure_saves_nothing_and_the_same_key_then_works(
 
     response = client.post(url(selection), data, headers=HTMX)
 
-    assert_failed_cleanly(response, data["key"])
+    assert_failed_cleanly(response)
     monkeypatch.undo()
     assert_retry_saves(client, selection, data, expected=10)
 
 
-def test_a_failure_without_htmx_shows_the_whole_page_again(
+def test_a_failure_without_htmx_answers_a_page_that_says_so(
     client, salesperson, selection, members, dialog_data, monkeypatch
 ):
     client.force_login(salesperson.user)
@@ -151,9 +154,96 @@ def test_a_failure_without_htmx_shows_the_whole_page_again(
 
     response = client.post(url(selection), data)
 
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "<html" in html
+    assert SAVE_FAILED in form_errors(response)
+    assert selection.get_absolute_url() in html
+    assert nothing_saved()
+
+
+def test_a_database_that_goes_away_mid_save_gets_an_answer_without_it(
+    client, salesperson, selection, members, dialog_data, monkeypatch
+):
+    """The database stops answering during the INSERT (a restart): every later query
+    fails too, and the answer is still the dialog's message, not a 500."""
+    client.force_login(salesperson.user)
+    data = dialog_data()
+    down, refused = [], []
+
+    def refuse(execute, sql, params, many, context):
+        if down:
+            refused.append(sql)
+            raise OperationalError("injected: the server closed the connection")
+        return execute(sql, params, many, context)
+
+    def insert_then_go_down(**kwargs):
+        down.append(True)
+        raise OperationalError("injected: the server closed the connection")
+
+    monkeypatch.setattr(services, "_insert_followups", insert_then_go_down)
+    with connection.execute_wrapper(refuse):
+        response = client.post(url(selection), data, headers=HTMX)
+
+    assert len(refused) == 1, refused  # only the question whether the key committed
+    assert_failed_cleanly(response, SAVE_UNREACHABLE)
+    monkeypatch.undo()
+    assert_retry_saves(client, selection, data, expected=10)
+
+
+def test_a_save_whose_commit_answer_was_lost_says_it_was_saved(
+    client, salesperson, selection, members, dialog_data, monkeypatch
+):
+    """COMMIT went through but the connection failed before the answer: the save asks
+    by its one-time key and answers as a success."""
+    client.force_login(salesperson.user)
+    data = dialog_data()
+    original = services.followups_generate
+
+    def generate_then_lose_the_answer(**kwargs):
+        original(**kwargs)
+        raise OperationalError("injected: connection lost after COMMIT")
+
+    monkeypatch.setattr(services, "followups_generate", generate_then_lose_the_answer)
+
+    response = client.post(url(selection), data, headers=HTMX)
+
+    assert json.loads(response["HX-Trigger"])["followupsCreated"]["count"] == 10
+    assert Generation.objects.get().created_count == 10
+    assert FollowUp.objects.count() == 10
+
+
+def test_the_status_of_a_key_tells_whether_its_save_committed(
+    client, salesperson, selection, members, dialog_data
+):
+    client.force_login(salesperson.user)
+    data = dialog_data()
+    status = reverse("followups:generate_status", args=[data["key"]])
+
+    assert client.get(status, headers=HTMX).status_code == 204
+    client.post(url(selection), data, headers=HTMX)
+    response = client.get(status, headers=HTMX)
+
     assert response.status_code == 200
-    assert "<html" in response.content.decode()
-    assert_failed_cleanly(response, data["key"])
+    assert json.loads(response["HX-Trigger"])["followupsCreated"] == {
+        "generation": Generation.objects.get().pk,
+        "count": 10,
+        "new": False,
+    }
+    assert "Created 10 follow-ups" in response.content.decode()
+
+
+def test_the_status_of_someone_elses_key_tells_nothing(
+    client, salesperson, manager, selection, members, dialog_data
+):
+    data = dialog_data()
+    client.force_login(salesperson.user)
+    client.post(url(selection), data, headers=HTMX)
+    client.force_login(manager.user)
+
+    response = client.get(reverse("followups:generate_status", args=[data["key"]]))
+
+    assert response.status_code == 204
 
 
 def test_a_failure_is_logged_with_its_cause(
@@ -192,7 +282,7 @@ def test_a_dropped_connection_saves_nothing_and_the_same_key_then_works(
 
     response = client.post(url(selection), data, headers=HTMX)
 
-    assert_failed_cleanly(response, data["key"])  # on a new connection
+    assert_failed_cleanly(response)  # on a new connection
     monkeypatch.undo()
     assert_retry_saves(client, selection, data, expected=10)
 
@@ -226,7 +316,7 @@ def test_a_statement_timeout_saves_nothing_and_the_same_key_then_works(
     with caplog.at_level(logging.ERROR, logger="followups.views"):
         response = client.post(url(selection), data, headers=HTMX)
 
-    assert_failed_cleanly(response, data["key"])
+    assert_failed_cleanly(response)
     (record,) = [r for r in caplog.records if r.name == "followups.views"]
     assert "statement timeout" in str(record.exc_info[1])
     monkeypatch.undo()
