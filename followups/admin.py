@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Project
@@ -54,6 +55,24 @@ class FollowUpAdmin(admin.ModelAdmin):
     raw_id_fields = ["generation"]
     date_hierarchy = "start_date"
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_object(self, request, object_id, from_field=None):
+        """On a save, the row is locked from here to the end of the admin's transaction,
+        as the app's own edits do: an undo waits for it (and then keeps the changed
+        follow-up), and one that removed it first leaves nothing to save ("does not
+        exist"), instead of the save creating it again."""
+        if request.method == "POST":
+            queryset = self.get_queryset(request).select_for_update(of=("self",))
+            model = queryset.model
+            field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+            try:
+                return queryset.get(**{field.name: field.to_python(object_id)})
+            except (model.DoesNotExist, ValidationError, ValueError):
+                return None
+        return super().get_object(request, object_id, from_field)
+
+    def save_model(self, request, obj, form, change):
+        obj.save(force_update=change)
 
 
 @admin.register(Generation)

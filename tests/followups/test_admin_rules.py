@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.factories import (
@@ -241,3 +243,32 @@ def test_the_change_page_shows_a_deactivated_value_it_keeps(admin_client, aged):
     html = admin_client.get(change_url(aged)).content.decode()
 
     assert "Old visit" in html and "Messe 2019" in html
+
+
+def test_it_never_brings_back_a_followup_removed_while_its_page_was_open(admin_client, owner):
+    """The admin's change page was open; an undo removed the follow-up before Save.
+    The save finds nothing to change and creates nothing."""
+    followup = FollowUpFactory(owner=owner)
+    data = as_posted(followup, description="Changed after all")
+    FollowUp.objects.filter(pk=followup.pk).delete()
+
+    response = admin_client.post(change_url(followup), data, follow=True)
+
+    assert response.status_code == 200
+    assert "doesn’t exist" in response.content.decode()
+    assert not FollowUp.objects.exists()
+
+
+def test_it_locks_the_row_it_changes(admin_client, owner):
+    followup = FollowUpFactory(owner=owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.post(change_url(followup), as_posted(followup, description="Changed"))
+
+    followup.refresh_from_db()
+    assert followup.description == "Changed"
+    if connection.features.has_select_for_update:
+        assert any(
+            "FOR UPDATE" in q["sql"] and "followups_followup" in q["sql"]
+            for q in queries.captured_queries
+        )
