@@ -3,21 +3,58 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode, urlsplit
 
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .models import Associate
 
 
-def associate_required(view):
-    """login_required, then the request's associate as `request.associate` (403 if the
-    login has no active associate: an administrator-only account, say)."""
+def _page_shown(request: HttpRequest) -> str:
+    """The path of the page the user is on: the request's own for a page load, else the
+    page that sent it (htmx says which; a plain form post has its Referer). A POST-only
+    address is never the place to come back to after logging in."""
+    if request.method == "GET" and not request.htmx:
+        return request.get_full_path()
+    for url in (request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
+        if url and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            parts = urlsplit(url)
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
-    @login_required
+
+def session_ended(request: HttpRequest) -> HttpResponse:
+    """Not logged in (any more: a logout in another tab, a session that timed out).
+
+    A page load goes to the login page and back. A request from a page already shown
+    (htmx) answers 401 with a short message and a login link to that page, so the page,
+    and what was typed into it, stays as it is; the script shows the message where the
+    request came from. A plain form post goes to the login page, then back to the page
+    it was posted from (not to the POST-only address)."""
+    back = _page_shown(request)
+    if request.htmx:
+        login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+        return render(request, "registration/session_ended.html", {"login_url": login}, status=401)
+    return redirect_to_login(back)
+
+
+def associate_required(view):
+    """Logged in (else session_ended), then the request's associate as
+    `request.associate` (403 if the login has no active associate: an
+    administrator-only account, say)."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return session_ended(request)
         try:
             associate = (
                 Associate.objects.select_related("user", "primary_group")

@@ -392,6 +392,10 @@ NB: dict[str, str | tuple[str, str]] = {
     "Generated from a deleted selection": "Generert fra et slettet utvalg",
     # Admin
     "That project is no longer available; choose another.": "Det prosjektet finnes ikke lenger; velg et annet.",
+    # A session that ended while a page was open
+    "Your session has ended.": "Økten din er avsluttet.",
+    "Log in again, then try once more: what you typed here is kept.": "Logg inn igjen, og prøv så en gang til: det du skrev her, er tatt vare på.",
+    "Log in (opens a new tab)": "Logg inn (åpner en ny fane)",
     # Races: a selection or follow-up changed meanwhile
     "This selection was deleted meanwhile.": "Dette utvalget ble slettet i mellomtiden.",
     "This dynamic selection has no criteria, so it would match every company and person. Add a criterion first.": "Dette dynamiske utvalget har ingen kriterier, så det ville treffe alle firmaer og personer. Legg til et kriterium først.",

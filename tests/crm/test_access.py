@@ -6,6 +6,8 @@ from crm.factories import AssociateFactory, SelectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+HTMX = {"HX-Request": "true"}
+
 
 @pytest.fixture
 def pages(db):
@@ -48,3 +50,41 @@ def test_it_treats_a_deactivated_login_as_anonymous(client, pages):
     response = client.get(pages[0])
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+def test_it_answers_a_request_from_a_page_after_the_session_ended_with_401(client, db):
+    """An htmx request (the dialog's preview, its Save) from a page shown before a logout
+    elsewhere: the page stays, a message says what happened and links to the login,
+    which then comes back to that page."""
+    page = "http://testserver/selections/7/?page=2"
+    response = client.post(
+        "/selections/7/followups/",
+        {"description": "typed"},
+        headers={**HTMX, "HX-Current-URL": page},
+    )
+
+    assert response.status_code == 401
+    html = response.content.decode()
+    assert "Your session has ended." in html
+    assert 'href="/login/?next=%2Fselections%2F7%2F%3Fpage%3D2"' in html
+    assert "<html" not in html  # a message for the page, not the login page inside it
+
+
+def test_it_sends_a_plain_post_after_the_session_ended_back_to_its_page(client, db):
+    response = client.post(
+        "/selections/7/followups/", {}, headers={"Referer": "http://testserver/selections/7/"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/login/?next=/selections/7/"
+
+
+def test_it_never_sends_a_login_back_to_another_site(client, db):
+    response = client.post(
+        "/selections/7/followups/",
+        {},
+        headers={**HTMX, "HX-Current-URL": "https://evil.example/selections/7/"},
+    )
+
+    assert response.status_code == 401
+    assert 'href="/login/?next=%2Fselections%2F"' in response.content.decode()

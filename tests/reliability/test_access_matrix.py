@@ -282,6 +282,8 @@ def outcome(response) -> int | str:
             return ADMIN_LOGIN
         if location.startswith(reverse("login") + "?next="):
             return LOGIN
+    if response.status_code == 401 and b"data-session-ended" in response.content:
+        return LOGIN  # an htmx request: the page stays, a message links to the login
     return response.status_code
 
 
