@@ -4,6 +4,7 @@ checks every id from the browser against what this associate may use."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
 from django import forms
@@ -82,27 +83,96 @@ def resolve_project(text: str | None, picked: str | None) -> Project | None:
     return found[0]
 
 
+def format_ids(ids: Iterable[int]) -> str:
+    """Ids as sorted ranges of consecutive ids: [3, 4, 5, 9, 11, 12] gives "3-5,9,11-12"."""
+    runs: list[list[int]] = []
+    for i in sorted(set(ids)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)
+
+
+class MemberIdsInput(forms.HiddenInput):
+    """One hidden input holding the ids as ranges ("12-511,530"). It reads every value
+    of its name, so the list's checkboxes, one id each, are read too (a browser without
+    JavaScript sends them so)."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        return getlist(name) if getlist is not None else data.get(name)
+
+
 class MemberIdsField(forms.Field):
-    """A list of member ids (checkboxes named "members"); checked against the
-    selection in the form's clean()."""
+    """The ticked members' ids: values of ids and ranges of ids ("12-511,530,540-600"),
+    normalised to a sorted list without repeats, at most `max_count` of them. Whether
+    they are members of the selection is checked in the form's clean()."""
 
-    widget = forms.MultipleHiddenInput
+    widget = MemberIdsInput
     default_error_messages = {
-        "invalid": _("The ticked members could not be read; reload the page.")
+        "invalid": _("The ticked members could not be read; reload the page."),
+        "too_many": _("Tick at most %(max)s members, or run the task on the whole selection."),
     }
+    LARGEST_ID = 2**63 - 1  # a bigint
 
-    def to_python(self, value):
-        if not value:
+    def __init__(self, *, max_count: int = MAX_SELECTED_MEMBERS, **kwargs):
+        self.max_count = max_count
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[int]:
+        if value is None:
             return []
-        if isinstance(value, str):
-            value = [value]
+        texts = [text for text in (str(v).strip() for v in self._values(value)) if text]
+        # Each part names at least one id, so more parts than that is too many: counted
+        # before anything is split or expanded ("1-10000000" is never expanded).
+        if sum(text.count(",") + 1 for text in texts) > self.max_count:
+            raise self._too_many()
+        runs = sorted(self._run(part) for text in texts for part in text.split(","))
+        merged: list[list[int]] = []
+        for first, last in runs:
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        if sum(last - first + 1 for first, last in merged) > self.max_count:
+            raise self._too_many()
+        return [i for first, last in merged for i in range(first, last + 1)]
+
+    def prepare_value(self, value) -> str:
+        """The hidden input's value: the ids as ranges, or as sent if they cannot be read
+        (the error then says so)."""
         try:
-            ids = sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if any(i <= 0 or i > 2**63 - 1 for i in ids):
+            return format_ids(self.to_python(value))
+        except ValidationError:
+            return ",".join(str(v) for v in self._values(value))
+
+    @staticmethod
+    def _values(value) -> list:
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+    def _run(self, part: str) -> tuple[int, int]:
+        first, dash, last = part.partition("-")
+        start = self._id(first)
+        end = self._id(last) if dash else start
+        if start > end:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return ids
+        return start, end
+
+    def _id(self, text: str) -> int:
+        text = text.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 19:
+            value = int(text)
+            if 1 <= value <= self.LARGEST_ID:
+                return value
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def _too_many(self) -> ValidationError:
+        return ValidationError(
+            self.error_messages["too_many"],
+            code="too_many",
+            params={"max": number_format(self.max_count, force_grouping=True)},
+        )
 
 
 class GenerateFollowUpsForm(forms.Form):
@@ -222,14 +292,12 @@ class GenerateFollowUpsForm(forms.Form):
             )
         return value
 
-    def clean_members(self):
-        ids = self.cleaned_data["members"]
-        if len(ids) > MAX_SELECTED_MEMBERS:
-            raise ValidationError(
-                _("Tick at most %(max)s members, or run the task on the whole selection."),
-                params={"max": number_format(MAX_SELECTED_MEMBERS, force_grouping=True)},
-            )
-        return ids
+    def ticked_count(self) -> int:
+        """How many members are ticked (none, if their ids cannot be read)."""
+        try:
+            return len(self.fields["members"].to_python(self["members"].value()))
+        except ValidationError:
+            return 0
 
     def clean(self):
         data = super().clean()

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from crm.access import associate_required
@@ -48,38 +48,44 @@ def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_pag
     """The dialog's heading says how many members the task is for."""
     if form.is_bound:
         selected_only = form["selected_only"].value()
-        count = len(set(form.data.getlist("members")))
     else:
         selected_only = form.initial.get("selected_only", False)
-        count = len(form.initial.get("members", []))
     return {
         "form": form,
         "selection": selection,
         "selected": selected_only,
-        "members_for": count if selected_only else dynamic.row_count(selection, form.associate),
+        "members_for": form.ticked_count()
+        if selected_only
+        else dynamic.row_count(selection, form.associate),
         "as_page": as_page,
     }
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @associate_required
 def generate_dialog(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dialog, opened from the Task menu (with the ticked members, if any)."""
+    """The dialog, opened from the Task menu with the ticked members, if any. The menu
+    posts them (there may be thousands): one value of id ranges, or one value per id
+    from a browser without JavaScript."""
     selection = _task_selection(request, pk)
+    data = request.POST if request.method == "POST" else request.GET
+    members = data.getlist("members")
+    errors = []
     try:
-        ids = MemberIdsField().clean(request.GET.getlist("members"))
-    except ValidationError:
-        ids = []
+        members = MemberIdsField(required=False).clean(members)
+    except ValidationError as error:
+        errors = error.messages  # shown now; kept as sent, so Save says it again
     form = GenerateFollowUpsForm(
         initial={
             "key": uuid.uuid4(),
-            "selected_only": request.GET.get("selected_only") in {"on", "true", "1"},
-            "members": ids,
+            "selected_only": data.get("selected_only") in {"on", "true", "1"},
+            "members": members,
         },
         selection=selection,
         associate=request.associate,
     )
     context = _dialog_context(form, selection, as_page=not request.htmx)
+    context["members_errors"] = errors
     return render(request, TEMPLATE + "#dialog" if request.htmx else TEMPLATE, context)
 
 

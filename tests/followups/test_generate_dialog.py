@@ -117,7 +117,9 @@ def test_it_says_how_many_members_it_is_for(login, salesperson, selection, membe
     assert "For 2 selected members of “Kunder Oslo”" in text(ticked)
     html = ticked.content.decode()
     assert '<input type="hidden" name="selected_only" value="on">' in html
-    assert f'<input type="hidden" name="members" value="{members[2].pk}">' in html
+    ids = f"{members[0].pk},{members[2].pk}"  # one hidden input, the ids as ranges
+    assert f'<input type="hidden" name="members" value="{ids}" id="id_members">' in html
+    assert html.count('name="members"') == 1
 
 
 def test_it_shows_the_fields_in_the_help_pages_order(login, salesperson, selection, members):
@@ -210,5 +212,9 @@ def test_it_carries_a_new_one_time_key_each_time(login, salesperson, selection, 
     assert keys[0] != keys[1]
 
 
-def test_it_accepts_only_get(login, salesperson, selection):
-    assert login(salesperson).post(url(selection)).status_code == 405
+def test_it_accepts_only_get_and_post(login, salesperson, selection):
+    client = login(salesperson)
+
+    assert client.put(url(selection)).status_code == 405
+    assert client.patch(url(selection)).status_code == 405
+    assert client.delete(url(selection)).status_code == 405
