@@ -1,6 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.urls import path
 
+from . import admin_views
 from .models import Associate, Company, Person, Project, UserGroup
+
+# Roles (user levels) are auth groups: Django's own admin, plus the page of their CRM
+# rights (crm/admin_views.py).
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class UserLevelAdmin(GroupAdmin):
+    def get_urls(self):
+        page = self.admin_site.admin_view(self.user_levels_view)
+        return [path("user-levels/", page, name="auth_group_user_levels"), *super().get_urls()]
+
+    def user_levels_view(self, request):
+        return admin_views.user_levels_page(request, self)
 
 
 @admin.register(UserGroup)
@@ -20,6 +38,13 @@ class AssociateAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("user__groups")
+
+    def get_urls(self):
+        page = self.admin_site.admin_view(self.new_associate_view)
+        return [path("new/", page, name="crm_associate_new"), *super().get_urls()]
+
+    def new_associate_view(self, request):
+        return admin_views.new_associate_page(request, self)
 
     @admin.display(description="login", ordering="user__username")
     def username(self, obj):

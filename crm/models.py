@@ -31,6 +31,16 @@ class UserGroup(models.Model):
         return self.name
 
 
+class DateStyle(models.TextChoices):
+    """How an associate reads dates and times (crm/dates.py holds each style's formats).
+
+    Day first and 24-hour is the default in both languages of this Norwegian product."""
+
+    DAY_FIRST = "dmy", _("Day first, 24-hour")
+    ISO = "iso", _("ISO")
+    US = "us", _("US")
+
+
 class AssociateQuerySet(models.QuerySet):
     def active(self) -> AssociateQuerySet:
         return self.filter(active=True, user__is_active=True)
@@ -70,6 +80,13 @@ class Associate(models.Model):
         choices=settings.LANGUAGES,
         blank=True,
         help_text=_("Blank: the browser's language."),
+    )
+    date_style = models.CharField(
+        _("date style"),
+        max_length=10,
+        choices=DateStyle.choices,
+        default=DateStyle.DAY_FIRST,
+        help_text=_("How dates and times are shown and typed."),
     )
 
     objects = AssociateQuerySet.as_manager()

@@ -6,4 +6,5 @@ app_name = "crm"
 urlpatterns = [
     path("companies/<int:pk>/", views.company_detail, name="company"),
     path("persons/<int:pk>/", views.person_detail, name="person"),
+    path("settings/", views.preferences, name="settings"),
 ]

@@ -1,20 +1,25 @@
-"""Company and person cards, with their Activities (history) tab."""
+"""Company and person cards, with their Activities (history) tab; logging in, the
+language switch and the associate's own settings."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from followups.models import FollowUp
 from followups.paging import page_of
 
+from . import dates
 from .access import associate_required
+from .forms import PreferencesForm
 from .models import Associate, Company, Person
 
 PAGE_SIZE = 50
@@ -33,26 +38,40 @@ def _activities(request: HttpRequest, **where) -> dict:
     return {"page": page, "today": timezone.localdate(), "show_owner": True}
 
 
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The same cookie as Django's set_language sets; blank: the browser's language."""
+    if not language:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class LoginView(auth_views.LoginView):
-    """Log in, then show the app in the associate's own language."""
+    """Log in, then show the app in the associate's own language and date style."""
 
     redirect_authenticated_user = True
 
     def form_valid(self, form):
         response = super().form_valid(form)
         associate = Associate.objects.filter(user=form.get_user()).first()
-        if associate and associate.language:
-            # The same cookie as Django's set_language sets.
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                associate.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+        if associate:
+            dates.remember(self.request, associate.date_style)
+            if associate.language:
+                _set_language_cookie(response, associate.language)
         return response
 
 
@@ -64,6 +83,24 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and check_for_language(language or ""):
         Associate.objects.filter(user=request.user).update(language=language)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@associate_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The associate's own settings: language and date style."""
+    form = PreferencesForm(request.POST or None, instance=request.associate)
+    if request.method == "POST" and form.is_valid():
+        associate = form.save(commit=False)
+        associate.save(update_fields=["language", "date_style"])
+        dates.remember(request, associate.date_style)
+        response = redirect("crm:settings")
+        _set_language_cookie(response, associate.language)
+        # In the language just chosen (the next page's).
+        with translation.override(associate.language or translation.get_language()):
+            messages.success(request, _("Your settings are saved."))
+        return response
+    return render(request, "crm/settings.html", {"form": form})
 
 
 @require_GET
