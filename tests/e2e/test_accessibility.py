@@ -23,6 +23,7 @@ from crm.factories import FollowUpFactory
 from followups.models import FollowUpType, Priority
 
 from .helpers import open_dialog, preview
+from .test_layout import PAGES, SIZES, app_world, show
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -155,3 +156,20 @@ def test_axe_admin_changelists(crm_world, logged_in_page, live_url, axe_script, 
     page.goto(f"{live_url}/admin/followups/{model}/")
     expect(page.locator("#result_list tbody tr")).to_have_count(5 if model == "followuptype" else 3)
     assert_accessible(page, axe_script, f"the admin changelist /admin/followups/{model}/")
+
+
+@pytest.fixture
+def app(crm_world):
+    return app_world(crm_world)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_every_page_on_a_laptop_and_a_phone(
+    name, size, page, logged_in_page, live_url, app, axe_script
+):
+    """Every page a salesperson uses (tests/e2e/test_layout.py), at both sizes."""
+    page = show(
+        name, SIZES[size], page=page, logged_in_page=logged_in_page, live_url=live_url, app=app
+    )
+    assert_accessible(page, axe_script, f"{name} at {SIZES[size]['width']} px")
