@@ -224,7 +224,9 @@ def test_it_applies_the_style_from_the_login_on(client):
     associate = AssociateFactory(
         user__username="siri", date_style=DateStyle.US, roles=["Salesperson"]
     )
-    followup = FollowUpFactory(owner=associate, start_date=DAY)
+    followup = FollowUpFactory(
+        owner=associate, start_date=DAY, created_at=timezone.make_aware(MOMENT)
+    )
     response = client.post("/login/", {"username": "siri", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.session[dates.SESSION_KEY] == "us"
@@ -235,13 +237,17 @@ def test_it_applies_the_style_from_the_login_on(client):
 
 
 def test_it_shows_day_first_for_a_session_without_a_style(login, salesperson):
-    followup = FollowUpFactory(owner=salesperson, start_date=DAY)
+    followup = FollowUpFactory(
+        owner=salesperson, start_date=DAY, created_at=timezone.make_aware(MOMENT)
+    )
     page = login(salesperson).get(f"/followups/{followup.pk}/").content.decode()
     assert "01.12.2026" in page
 
 
 def test_it_applies_a_saved_style_on_the_next_page(login, salesperson):
-    followup = FollowUpFactory(owner=salesperson, start_date=DAY)
+    followup = FollowUpFactory(
+        owner=salesperson, start_date=DAY, created_at=timezone.make_aware(MOMENT)
+    )
     client = login(salesperson)
     client.post("/crm/settings/", {"language": "", "date_style": "iso"})
     page = client.get(f"/followups/{followup.pk}/").content.decode()
