@@ -59,22 +59,6 @@ class DescriptionField(forms.CharField):
         return attrs
 
 
-class DescriptionField(forms.CharField):
-    """A description as the person sees it: a line break is one character (a browser
-    sends each one as CR LF), so its length is what the dialog's counter shows."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-
-    def widget_attrs(self, widget):
-        # No maxlength: a longer paste would be cut short without a word. The counter
-        # under the field shows the excess, and Save answers with the error.
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        return attrs
-
-
 def check_description(value: str) -> str:
     value = value.strip()
     if not value:
