@@ -43,6 +43,22 @@ def check_start_date(value: date) -> date:
     return value
 
 
+class DescriptionField(forms.CharField):
+    """A description as the person sees it: a line break is one character (a browser
+    sends each one as CR LF), so its length is what the dialog's counter shows."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+    def widget_attrs(self, widget):
+        # No maxlength: a longer paste would be cut short without a word. The counter
+        # under the field shows the excess, and Save answers with the error.
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 def check_description(value: str) -> str:
     value = value.strip()
     if not value:
@@ -201,9 +217,9 @@ class GenerateFollowUpsForm(forms.Form):
             "invalid": _("Enter a real date, such as 2026-12-01."),
         },
     )
-    description = forms.CharField(
+    description = DescriptionField(
         label=_("Description"),
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": DESCRIPTION_MAX_LENGTH}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         max_length=DESCRIPTION_MAX_LENGTH,
         error_messages={
             "required": _("Describe the follow-up."),
@@ -262,7 +278,9 @@ class GenerateFollowUpsForm(forms.Form):
             .order_by("user__first_name", "user__last_name", "id")
         )
         self.fields["owner_associate"].label_from_instance = lambda a: a.name
-        self.fields["description"].widget.attrs["aria-describedby"] = "id_description-hint"
+        self.fields["description"].widget.attrs["aria-describedby"] = (
+            "id_description-hint id_description-count"
+        )
 
     def full_clean(self):
         """Tie each error to its field for assistive technology."""
@@ -320,7 +338,9 @@ class GenerateFollowUpsForm(forms.Form):
             if ids == []:
                 self.add_error(
                     "members",
-                    _("Tick at least one member in the list, or untick “selected members only”."),
+                    _(
+                        "Tick at least one member in the list, or create follow-ups for all members."
+                    ),
                 )
             elif ids:
                 found = self.selection.members.filter(pk__in=ids).count()

@@ -33,7 +33,13 @@ from .models import FollowUp, Generation, OwnerMode
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "followups/generate.html"
-PROJECT_SUGGESTIONS = 20
+PROJECT_SUGGESTIONS = 20  # one page of the Project list; scrolling to its end loads the next
+LAST_PROJECT_OFFSET = 1_000_000  # far beyond any list a person scrolls through
+# How long the dialog waits for a save's answer before it asks whether the save committed:
+# longer than the app server lets a request run (PostgreSQL's statement timeout, 2
+# minutes by default, plus 30 s; gunicorn.conf.py), so by then the save has either
+# committed or been stopped.
+SAVE_TIMEOUT_MS = 180_000
 
 
 def _task_selection(request: HttpRequest, pk: int) -> Selection:
@@ -45,7 +51,8 @@ def _task_selection(request: HttpRequest, pk: int) -> Selection:
 
 
 def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_page: bool) -> dict:
-    """The dialog's heading says how many members the task is for."""
+    """The dialog's heading says how many members the task is for; the form says where to
+    ask whether its save committed, should the answer to it be lost."""
     if form.is_bound:
         selected_only = form["selected_only"].value()
     else:
@@ -58,7 +65,22 @@ def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_pag
         if selected_only
         else dynamic.row_count(selection, form.associate),
         "as_page": as_page,
+        "description_length": len(
+            form.fields["description"].to_python(form["description"].value())
+        ),
+        "status_url": _status_url(form["key"].value()),
+        "save_timeout_ms": SAVE_TIMEOUT_MS,
     }
+
+
+def _status_url(key) -> str | None:
+    """followups:generate_status for the dialog's one-time key (None for a key that
+    cannot be read: the form then says the dialog is out of date)."""
+    try:
+        key = uuid.UUID(str(key))
+    except ValueError:
+        return None
+    return reverse("followups:generate_status", args=[key])
 
 
 @require_http_methods(["GET", "POST"])
@@ -263,17 +285,30 @@ def _associate_names(ids, me) -> dict:
 @associate_required
 def project_options(request: HttpRequest) -> HttpResponse:
     """Suggestions for the Project combobox: active projects whose name starts with the
-    typed text (case-insensitive), or contains it after a leading %."""
+    typed text (case-insensitive), or contains it after a leading %; PROJECT_SUGGESTIONS
+    at a time from `offset`, the last option asking for the next ones."""
     # No name holds a NUL character (PostgreSQL refuses one in a query: a 500).
     text = (request.GET.get("q") or request.GET.get("project_text") or "")[:200].replace("\x00", "")
+    offset = _offset(request.GET.get("offset"))
     projects = find_projects(text).only("id", "name", "number")  # in name order, off the index
-    rows = list(projects[: PROJECT_SUGGESTIONS + 1])
+    rows = list(projects[offset : offset + PROJECT_SUGGESTIONS + 1])
+    more = len(rows) > PROJECT_SUGGESTIONS and offset + PROJECT_SUGGESTIONS <= LAST_PROJECT_OFFSET
     return render(
         request,
         TEMPLATE + "#project-options",
         {
             "projects": rows[:PROJECT_SUGGESTIONS],
-            "more": len(rows) > PROJECT_SUGGESTIONS,
+            "more": more,
+            "next_offset": offset + PROJECT_SUGGESTIONS,
+            "first_page": offset == 0,
             "text": text,
         },
     )
+
+
+def _offset(value: str | None) -> int:
+    """Where a page of suggestions starts: 0 unless `value` is a small whole number."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 7:
+        return min(int(value), LAST_PROJECT_OFFSET)
+    return 0

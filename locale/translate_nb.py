@@ -84,7 +84,7 @@ NB: dict[str, str | tuple[str, str]] = {
     "Your role does not allow assigning follow-ups to the companies' our contacts.": "Rollen din tillater ikke å gi oppfølginger til firmaenes vår kontaktperson.",
     "Tick at most %(max)s members, or run the task on the whole selection.": "Merk av høyst %(max)s medlemmer, eller utfør oppgaven på hele utvalget.",
     "Choose the associate to assign them to.": "Velg medarbeideren som skal få dem.",
-    "Tick at least one member in the list, or untick “selected members only”.": "Merk av minst ett medlem i listen, eller fjern merket for «bare valgte medlemmer».",
+    "Tick at least one member in the list, or create follow-ups for all members.": "Merk av minst ett medlem i listen, eller lag oppfølginger for alle medlemmer.",
     "%(n)d ticked member is no longer in this selection; reload the page.": (
         "%(n)d avmerket medlem er ikke lenger i utvalget; last inn siden på nytt.",
         "%(n)d avmerkede medlemmer er ikke lenger i utvalget; last inn siden på nytt.",
@@ -223,9 +223,9 @@ NB: dict[str, str | tuple[str, str]] = {
     # The dialog
     "Generate follow-ups": "Generer oppfølginger",
     "Close": "Lukk",
-    "For %(n)s selected member of “%(name)s”": (
-        "For %(n)s valgt medlem av «%(name)s»",
-        "For %(n)s valgte medlemmer av «%(name)s»",
+    "For the %(n)s ticked member of “%(name)s”": (
+        "For det %(n)s avmerkede medlemmet av «%(name)s»",
+        "For de %(n)s avmerkede medlemmene av «%(name)s»",
     ),
     "For %(n)s member of “%(name)s”": (
         "For %(n)s medlem av «%(name)s»",
@@ -259,7 +259,35 @@ NB: dict[str, str | tuple[str, str]] = {
     ),
     "The preview appears when the owner choice is complete.": "Forhåndsvisningen vises når eiervalget er fullført.",
     "No active projects.": "Ingen aktive prosjekter.",
-    "More projects match: keep typing.": "Flere prosjekter passer: skriv videre.",
+    "More projects match: show more, or keep typing.": "Flere prosjekter passer: vis flere, eller skriv videre.",
+    # The dialog: the description's counter, asking before discarding, a failed save
+    "%(n)s too many": "%(n)s for mange",
+    "Discard your changes?": "Forkaste endringene?",
+    "Nothing has been saved. What you entered in this dialog will be lost.": "Ingenting er lagret. Det du har fylt inn i denne dialogen, går tapt.",
+    "Keep editing": "Fortsett å redigere",
+    "Discard": "Forkast",
+    "Saving…": "Lagrer …",
+    "Saving %(n)s follow-up…": ("Lagrer %(n)s oppfølging …", "Lagrer %(n)s oppfølginger …"),
+    "The save failed on the server.": "Lagringen mislyktes på serveren.",
+    "The server refused the save. Reload the page if this happens again.": "Serveren avviste lagringen. Last inn siden på nytt hvis dette skjer igjen.",
+    "The server did not answer in time.": "Serveren svarte ikke i tide.",
+    "The connection to the server was lost.": "Forbindelsen til serveren ble brutt.",
+    "Checking whether anything was saved…": "Sjekker om noe ble lagret …",
+    "Nothing was saved. Press Save to try again.": "Ingenting ble lagret. Trykk Lagre for å prøve igjen.",
+    "Whether the follow-ups were saved cannot be checked just now. Press Save again when the connection is back: the same dialog never creates its follow-ups twice.": "Det kan ikke sjekkes akkurat nå om oppfølgingene ble lagret. Trykk Lagre igjen når forbindelsen er tilbake: den samme dialogen lager aldri oppfølgingene sine to ganger.",
+    "(of which %(n)s because their company has no or an inactive our contact)": "(av dem %(n)s fordi firmaet ikke har noen eller har en deaktivert vår kontaktperson)",
+    "(of which %(n)s because their company has no our contact)": "(av dem %(n)s fordi firmaet ikke har noen vår kontaktperson)",
+    "(of which %(n)s because their company has an inactive our contact)": "(av dem %(n)s fordi firmaet har en deaktivert vår kontaktperson)",
+    # The Task menu's choices
+    "Create follow-ups for the %(n)s ticked member": (
+        "Lag oppfølginger for det %(n)s avmerkede medlemmet",
+        "Lag oppfølginger for de %(n)s avmerkede medlemmene",
+    ),
+    "Create follow-ups for the ticked members": "Lag oppfølginger for de avmerkede medlemmene",
+    "Create follow-ups for its one member": (
+        "Lag oppfølginger for det ene medlemmet",
+        "Lag oppfølginger for alle medlemmer (%(n)s)",
+    ),
     # Login, selection pages
     "Log in": "Logg inn",
     "Username": "Brukernavn",

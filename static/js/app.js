@@ -1,16 +1,72 @@
 // Small behaviours on top of htmx, each keyed on a data-* attribute you can grep for:
 //   dialog[data-modal]     a <dialog> swapped in by htmx opens as a modal; focus goes back
 //                          to what opened it when it closes, and it leaves the page.
-//   [data-close-dialog]    closes its dialog (Cancel, ×). The server's HX-Trigger
-//                          "followupsCreated" closes it too.
-//   [data-combobox]        the ARIA combobox pattern over a server-filled listbox.
+//   [data-close-dialog]    closes its dialog (Cancel, ×; Esc too), after asking in
+//                          dialog[data-discard-confirm] if its fields were changed. The
+//                          server's HX-Trigger "followupsCreated" closes it at once.
+//   form[data-save-status] a save whose answer is lost (a server error, a timeout, a lost
+//                          connection) asks this URL whether it committed; the dialog says
+//                          what happened. While it saves, Cancel, × and Esc wait.
+//   [data-request-status]  where a dialog says that the session ended (any 401 with
+//                          [data-session-ended]); outside a dialog, #messages.
+//   [data-count-for]       a live "123 / 2,048" under the field with that id.
+//   input[data-checked-by] a radio checked when a value is chosen in the select it names.
+//   [data-combobox]        the ARIA combobox pattern over a server-filled listbox, whose
+//                          [data-more] option loads the next page when reached.
+//   [data-keep-focus]      keeps the focus when htmx swaps the content around it (by id).
 //   [data-select-all]      ticks or unticks every member checkbox of its table.
 //   form[data-member-ranges] sends its ticked members as one value of id ranges.
+//   form[data-task-choices]  the Task menu: "the N ticked members" once a row is ticked.
 //   details[data-menu]     a menu (Task) that closes when a choice is made or on Esc.
 //   select[data-autosubmit] submits its form when changed (the language switch).
 //   form[data-confirm]     asks before submitting (Freeze).
 (function () {
   "use strict";
+
+  function formatNumber(n) {
+    return new Intl.NumberFormat(document.documentElement.lang || undefined).format(n);
+  }
+
+  // --- CSRF and an ended session ---------------------------------------------------
+  // The CSRF token is read from its cookie for every request, so a page that stayed open
+  // while its user logged in again elsewhere sends the new one. A form's own hidden
+  // token would win over the header, so it is replaced as well.
+  function cookie(name) {
+    const prefix = name + "=";
+    const found = document.cookie.split("; ").find(function (c) { return c.indexOf(prefix) === 0; });
+    return found ? decodeURIComponent(found.slice(prefix.length)) : null;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    const token = cookie("csrftoken");
+    if (!token) return;
+    event.detail.headers["X-CSRFToken"] = token;
+    const data = event.detail.formData;
+    if (data && data.has("csrfmiddlewaretoken")) data.set("csrfmiddlewaretoken", token);
+  });
+
+  function statusLineFor(elt) {
+    const dialog = elt && elt.closest && elt.closest("dialog");
+    return dialog && dialog.querySelector("[data-request-status]");
+  }
+  function isOk(xhr) { return xhr.status >= 200 && xhr.status < 300; }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const detail = event.detail;
+    if (detail.xhr.status === 401 && /data-session-ended/.test(detail.serverResponse)) {
+      // The message, with its login link, where the request came from; the rest stays.
+      detail.target = statusLineFor(detail.requestConfig.elt) || document.getElementById("messages");
+      detail.shouldSwap = !!detail.target;
+      detail.swapOverride = "innerHTML";
+      detail.isError = false;
+    } else if (detail.xhr.status >= 400) {
+      detail.shouldSwap = false; // an error page (DEBUG's too) never lands in the page
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // Any answer of a logged-in page: the session is back, the message is out of date.
+    if (isOk(event.detail.xhr)) {
+      document.querySelectorAll("[data-session-ended]").forEach(function (el) { el.remove(); });
+    }
+  });
 
   // --- Modal dialogs ------------------------------------------------------------
   let opener = null;
@@ -21,13 +77,23 @@
       opener = active && active !== document.body ? active : event.detail.elt;
     }
   });
+  function formState(form) {
+    const data = new FormData(form);
+    data.delete("csrfmiddlewaretoken");
+    return new URLSearchParams(data).toString();
+  }
+  function changed(dialog) {
+    const form = dialog.querySelector("form");
+    return !!form && dialog.initialState !== undefined && formState(form) !== dialog.initialState;
+  }
   document.addEventListener("htmx:load", function (event) {
     const root = event.detail.elt;
     const dialog = root.matches && root.matches("dialog[data-modal]")
       ? root : root.querySelector && root.querySelector("dialog[data-modal]");
     if (!dialog || dialog.open) return;
     dialog.returnFocusTo = opener;
-    dialog.addEventListener("close", function () {
+    dialog.addEventListener("close", function (closed) {
+      if (closed.target !== dialog) return; // the confirmation inside it
       let back = dialog.returnFocusTo;
       // A choice inside a menu that has closed since: back to the menu's button.
       const menu = back && back.closest && back.closest("details:not([open])");
@@ -36,13 +102,57 @@
       if (back && back.isConnected) back.focus();
     });
     dialog.showModal();
+    const form = dialog.querySelector("form");
+    if (form) dialog.initialState = formState(form); // what "changed" compares with
     const first = dialog.querySelector("select, input:not([type=hidden]), textarea");
     if (first) first.focus();
   });
+
+  // Close (Cancel, ×, Esc): at once if nothing was changed, else after "Discard?". Not
+  // while a save is under way: its outcome is shown in the dialog.
+  function requestClose(dialog) {
+    if (dialog.hasAttribute("data-busy")) return;
+    const confirm = dialog.querySelector("dialog[data-discard-confirm]");
+    if (confirm && changed(dialog)) {
+      confirm.returnFocusTo = document.activeElement;
+      confirm.showModal();
+    } else {
+      dialog.close();
+    }
+  }
+  function keepEditing(confirm) {
+    const back = confirm.returnFocusTo;
+    confirm.close();
+    if (back && back.isConnected && back !== document.body) back.focus();
+  }
   document.addEventListener("click", function (event) {
     const closer = event.target.closest("[data-close-dialog]");
-    if (closer) closer.closest("dialog").close();
+    if (closer) requestClose(closer.closest("dialog"));
+    const keep = event.target.closest("[data-keep-editing]");
+    if (keep) keepEditing(keep.closest("dialog"));
+    const discard = event.target.closest("[data-discard]");
+    if (discard) {
+      const confirm = discard.closest("dialog");
+      confirm.close();
+      confirm.parentElement.closest("dialog").close();
+    }
   });
+  // Esc is handled here, not by the browser's own closing of a dialog, and on window: after
+  // the fields' own use of it on document (an open Project list closes first, and stops it).
+  window.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    const confirm = document.querySelector("dialog[data-discard-confirm][open]");
+    const dialog = document.querySelector("dialog[data-modal][open]");
+    if (confirm) { event.preventDefault(); keepEditing(confirm); }
+    else if (dialog) { event.preventDefault(); requestClose(dialog); }
+  });
+  // Any other request to close (a phone's Back button) asks the same.
+  document.addEventListener("cancel", function (event) {
+    const dialog = event.target;
+    if (!dialog.matches) return;
+    if (dialog.matches("dialog[data-discard-confirm]")) { event.preventDefault(); keepEditing(dialog); }
+    else if (dialog.matches("dialog[data-modal]")) { event.preventDefault(); requestClose(dialog); }
+  }, true);
   document.body.addEventListener("followupsCreated", function () {
     const dialog = document.querySelector("dialog[data-modal][open]");
     if (dialog) dialog.close();
@@ -52,6 +162,134 @@
     const bad = event.detail.elt.querySelector && event.detail.elt.querySelector("[aria-invalid=true]");
     if (bad && event.detail.elt.closest("dialog")) bad.focus();
   });
+
+  // --- Saving (form[data-save-status]) --------------------------------------------
+  // A save that fails without an answer the dialog can show asks whether it committed
+  // (the form's one-time key makes that answerable, and a second Save harmless): if it
+  // did, the answer is the save's own (the dialog closes, the message shows, counters
+  // refresh); if not, the dialog says so, with everything typed still there.
+  function isSave(elt) { return !!(elt && elt.matches && elt.matches("form[data-save-status]")); }
+  function message(form, name) {
+    const template = form.querySelector("template[data-message=" + name + "]");
+    return template ? template.content.textContent.trim() : "";
+  }
+  function showStatus(line, texts) {
+    const box = document.createElement("div");
+    box.className = "form-errors";
+    texts.filter(Boolean).forEach(function (text) {
+      const p = document.createElement("p");
+      p.textContent = text;
+      box.appendChild(p);
+    });
+    line.replaceChildren(box);
+  }
+  function setBusy(form, busy) {
+    const dialog = form.saveDialog;
+    if (dialog) {
+      dialog.toggleAttribute("data-busy", busy);
+      dialog.querySelectorAll("[data-close-dialog]").forEach(function (b) { b.disabled = busy; });
+    }
+    if (!form.isConnected) return; // replaced by the answer (the form again, with errors)
+    const save = form.querySelector("button[type=submit]");
+    const hadFocus = save && document.activeElement === save;
+    if (busy) form.setAttribute("aria-busy", "true"); else form.removeAttribute("aria-busy");
+    if (save) save.disabled = busy;
+    const progress = form.querySelector("[data-save-progress]");
+    clearTimeout(form.progressTimer);
+    if (progress && busy) {
+      // Shown if the answer takes a moment: what the preview said is being created.
+      form.progressTimer = setTimeout(function () {
+        const total = form.querySelector(".preview-total[data-saving]");
+        progress.textContent = total ? total.dataset.saving : message(form, "saving");
+      }, 300);
+    } else if (progress) {
+      progress.textContent = "";
+    }
+    // A disabled button loses the focus: give it back, where Save can be pressed again.
+    if (busy) form.saveHadFocus = hadFocus;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (!busy && save && form.saveHadFocus && lost) save.focus();
+  }
+  function checkSaved(form, cause) {
+    const line = form.querySelector("[data-request-status]");
+    setBusy(form, true);
+    clearTimeout(form.progressTimer);
+    form.querySelector("[data-save-progress]").textContent = "";
+    showStatus(line, [message(form, cause), message(form, "checking")]);
+    line.pendingCheck = { form: form, cause: cause, url: form.dataset.saveStatus };
+    // Once the failed request has let go of the form (hx-sync), with the save's own
+    // handling of the answer: HX-Trigger and the messages swapped out of band.
+    setTimeout(function () {
+      htmx.ajax("GET", form.dataset.saveStatus, { source: line, target: line, swap: "none" });
+    }, 0);
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.detail.elt;
+    if (!isSave(form)) return;
+    form.saveDialog = form.closest("dialog");
+    form.querySelector("[data-request-status]").replaceChildren();
+    setBusy(form, true);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const detail = event.detail;
+    const elt = detail.requestConfig && detail.requestConfig.elt;
+    const check = elt && elt.pendingCheck;
+    if (check && detail.requestConfig.path === check.url) {
+      elt.pendingCheck = null;
+      const status = detail.xhr.status;
+      if (status === 204) {
+        showStatus(elt, [message(check.form, check.cause), message(check.form, "nothing-saved")]);
+      } else if (!(isOk(detail.xhr) || status === 401)) {
+        showStatus(elt, [message(check.form, check.cause), message(check.form, "unknown")]);
+      }
+      setBusy(check.form, false); // 200: saved, the dialog has closed; 401: said where
+      return;
+    }
+    if (!isSave(elt)) return;
+    if (detail.xhr.status === 0) return; // timeout, lost connection: their events follow
+    if (detail.successful) setBusy(elt, false); // saved, invalid, or a failure the server told
+    else checkSaved(elt, detail.xhr.status < 500 ? "server-refused" : "server-failed");
+  });
+  document.addEventListener("htmx:timeout", function (event) {
+    if (isSave(event.detail.elt)) checkSaved(event.detail.elt, "timed-out");
+  });
+  ["htmx:sendError", "htmx:sendAbort"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (isSave(event.detail.elt)) checkSaved(event.detail.elt, "connection-lost");
+    });
+  });
+
+  // --- Fields ------------------------------------------------------------------------
+  // [data-count-for]: what will be saved (ends trimmed, as the server does), in
+  // characters as a person counts them, against the limit; the excess if over it.
+  function updateCount(counter) {
+    const field = document.getElementById(counter.dataset.countFor);
+    if (!field) return;
+    const n = Array.from(field.value.trim()).length;
+    const limit = Number(counter.dataset.limit);
+    let text = formatNumber(n) + " / " + formatNumber(limit);
+    if (n > limit) text += " · " + counter.dataset.overText.replace("{n}", formatNumber(n - limit));
+    counter.textContent = text;
+    counter.classList.toggle("over", n > limit);
+  }
+  document.addEventListener("input", function (event) {
+    if (!event.target.id) return;
+    document.querySelectorAll("[data-count-for='" + CSS.escape(event.target.id) + "']").forEach(updateCount);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    const root = event.detail.elt;
+    if (root.querySelectorAll) root.querySelectorAll("[data-count-for]").forEach(updateCount);
+  });
+
+  // input[data-checked-by]: choosing an associate in "Other associate" chooses that
+  // owner. In the capture phase, so the preview (on the form's change) sees it.
+  document.addEventListener("change", function (event) {
+    const select = event.target;
+    if (!select.matches("select[id]") || !select.value || !select.form) return;
+    select.form.querySelectorAll("input[data-checked-by]").forEach(function (radio) {
+      if (radio.dataset.checkedBy === select.id && !radio.disabled) radio.checked = true;
+    });
+  }, true);
 
   // --- Combobox (https://www.w3.org/WAI/ARIA/apg/patterns/combobox/) ---------------
   function parts(box) {
@@ -79,6 +317,7 @@
     }
   }
   function pick(box, option) {
+    if (option.matches("[data-more]")) { htmx.trigger(option, "combobox:more"); return; }
     const p = parts(box);
     p.input.value = option.dataset.label;
     if (p.hidden) p.hidden.value = option.dataset.value;
@@ -88,8 +327,25 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     const box = event.detail.target.closest && event.detail.target.closest("[data-combobox]");
     if (box && event.detail.target.matches("[role=listbox]")) {
+      event.detail.target.scrollTop = 0; // new options: from the top, not where the last ones were
       setOpen(box, document.activeElement === parts(box).input && event.detail.target.children.length > 0);
     }
+  });
+  // The next page of options replaces [data-more]; if it was highlighted, the first new
+  // option is.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const more = event.detail.requestConfig.elt;
+    if (!more.matches || !more.matches("[data-more]")) return;
+    const box = more.closest("[data-combobox]");
+    if (box && more.getAttribute("aria-selected") === "true") box.highlightAt = options(parts(box).list).indexOf(more);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const more = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const box = event.target.closest && event.target.closest("[data-combobox]");
+    if (!box || !more || !more.matches("[data-more]") || box.highlightAt == null) return;
+    const all = options(parts(box).list);
+    highlight(box, all[Math.min(box.highlightAt, all.length - 1)]);
+    box.highlightAt = null;
   });
   document.addEventListener("keydown", function (event) {
     const box = event.target.closest && event.target.closest("[data-combobox]");
@@ -137,6 +393,20 @@
     if (box && !box.contains(event.relatedTarget)) setOpen(box, false);
   });
 
+  // --- [data-keep-focus]: the focus stays where it was when htmx swaps a row ---------
+  let refocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const active = document.activeElement;
+    const target = event.detail.target;
+    refocus = active && active.id && active.matches("[data-keep-focus]") && target && target.contains(active)
+      ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    const again = refocus && document.getElementById(refocus);
+    refocus = null;
+    if (again && again !== document.activeElement) again.focus();
+  });
+
   // --- Menus (details[data-menu]) close when a choice is made or on Escape --------
   document.addEventListener("htmx:beforeRequest", function (event) {
     const menu = event.detail.elt.closest && event.detail.elt.closest("details[data-menu]");
@@ -163,6 +433,32 @@
     document.querySelectorAll("input[name=members][form=" + all.getAttribute("form") + "]")
       .forEach(function (box) { box.checked = all.checked; });
   });
+
+  // form[data-task-choices]: the Task menu's "ticked members" choice is there once a row
+  // is ticked, with how many; "all members" counts the selection's members
+  // ([data-member-count], which member changes swap). Labels come from the page as one
+  // text for 1 and one for more, with {n} for the number.
+  function label(button, n) {
+    const text = n === 1 ? button.dataset.labelOne : button.dataset.labelOther;
+    if (text) button.textContent = text.replace("{n}", formatNumber(n));
+  }
+  function updateTaskChoices() {
+    document.querySelectorAll("form[data-task-choices]").forEach(function (form) {
+      const ticked = document.querySelectorAll("input[name=members][form=" + form.id + "]:checked").length;
+      const tickedChoice = form.querySelector("[data-ticked-choice]");
+      if (tickedChoice) {
+        tickedChoice.hidden = ticked === 0;
+        if (ticked) label(tickedChoice, ticked);
+      }
+      const allChoice = form.querySelector("[data-all-choice]");
+      const count = document.querySelector("[data-member-count]");
+      if (allChoice && count) label(allChoice, Number(count.dataset.memberCount));
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[name=members], [data-select-all]")) updateTaskChoices();
+  });
+  document.addEventListener("htmx:load", updateTaskChoices);
 
   // form[data-member-ranges]: the ticked members (checkboxes named "members", one id
   // each) travel as one value of sorted id ranges, "12-511,530,540-600", so the request

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page, expect
+
+# The Task menu's two choices (templates/selections/selection_detail.html).
+TICKED_CHOICE = re.compile(r"^Create follow-ups for the [\d,]+ ticked members?$")
+ALL_CHOICE = re.compile(r"^Create follow-ups for (all members \([\d,]+\)|its one member)$")
 
 
 def dialog(page: Page) -> Locator:
@@ -19,16 +25,15 @@ def open_task_menu(page: Page) -> Locator:
 
 
 def open_dialog(page: Page, live_url: str, selection, *, selected_only: bool = False) -> Locator:
-    """Open the selection, Task, (selected members only), Create follow-ups: the dialog."""
+    """Open the selection, Task, Create follow-ups for the ticked members (selected_only)
+    or for all members: the dialog."""
     if f"/selections/{selection.pk}/" not in page.url:
         page.goto(f"{live_url}/selections/{selection.pk}/")
     expect(page.get_by_role("tab", name="Company/person")).to_have_attribute(
         "aria-selected", "true"
     )
     menu = open_task_menu(page)
-    if selected_only:
-        menu.get_by_label("Perform task on selected members only").check()
-    menu.get_by_role("button", name="Create follow-ups").click()
+    menu.get_by_role("button", name=TICKED_CHOICE if selected_only else ALL_CHOICE).click()
     box = dialog(page)
     expect(box).to_be_visible()
     expect(box.get_by_role("heading", name="Generate follow-ups")).to_be_visible()

@@ -247,7 +247,7 @@ def test_validation_errors_shown_in_the_dialog_then_fixed(crm_world, logged_in_p
     expect(error).to_have_text("Describe the follow-up.")
     expect(description).to_have_attribute("aria-invalid", "true")
     expect(description).to_have_attribute(
-        "aria-describedby", "id_description-hint id_description-error"
+        "aria-describedby", "id_description-hint id_description-count id_description-error"
     )
     expect(description).to_be_focused()
     expect(box.locator("#id_project_text-error")).to_have_text(
@@ -280,6 +280,10 @@ def test_cancel_and_close_write_nothing(crm_world, logged_in_page, live_url):
     box = open_dialog(page, live_url, w.selection)
     box.get_by_label("Description", exact=True).fill("Skal ikke lagres")
     box.get_by_role("button", name="Cancel").click()
+    # Something was typed: the dialog asks before throwing it away.
+    page.get_by_role("dialog", name="Discard your changes?").get_by_role(
+        "button", name="Discard"
+    ).click()
     expect(dialog(page)).to_have_count(0)
     expect_focus_back_on_task_menu(page)
 
@@ -287,6 +291,9 @@ def test_cancel_and_close_write_nothing(crm_world, logged_in_page, live_url):
     expect(box.get_by_label("Description", exact=True)).to_have_value("")
     box.get_by_label("Description", exact=True).fill("Skal heller ikke lagres")
     box.get_by_role("button", name="Close").click()
+    page.get_by_role("dialog", name="Discard your changes?").get_by_role(
+        "button", name="Discard"
+    ).click()
     expect(dialog(page)).to_have_count(0)
 
     page.wait_for_timeout(300)
@@ -328,7 +335,7 @@ def test_selected_members_only(crm_world, logged_in_page, live_url):
     page.get_by_label("Select Kari Hansen (Bryggen Handel AS)").check()
     page.get_by_label("Select Dovre Data AS").check()
     box = open_dialog(page, live_url, w.selection, selected_only=True)
-    expect(box).to_contain_text("For 2 selected members of “Kunder Oslo”")
+    expect(box).to_contain_text("For the 2 ticked members of “Kunder Oslo”")
     expect(preview(box)).to_contain_text("2 follow-ups will be created, for 2 companies.")
     box.get_by_label("Description", exact=True).fill("Bare to")
     box.get_by_role("button", name="Save").click()

@@ -60,12 +60,13 @@ def test_salesperson_creates_followups_for_2000_ticked_members(
     page.locator("input[data-select-all]").check()
     assert page.locator("input[name=members][form=task-form]:checked").count() == MEMBERS
 
-    # Task, selected members only, Create follow-ups: one short POST opens the dialog.
+    # Task, Create follow-ups for the ticked members: one short POST opens the dialog.
     menu = open_task_menu(page)
-    menu.get_by_label("Perform task on selected members only").check()
     page.screenshot(path=str(tmp_path / f"many-selected-{width}-menu.png"))
     with page.expect_request(lambda r: r.url.endswith("/followups/new/")) as opened:
-        menu.get_by_role("button", name="Create follow-ups").click()
+        menu.get_by_role(
+            "button", name="Create follow-ups for the 2,000 ticked members", exact=True
+        ).click()
     request = opened.value
     request.response()
     assert request.method == "POST"
@@ -77,7 +78,7 @@ def test_salesperson_creates_followups_for_2000_ticked_members(
     box = dialog(page)
     box.wait_for()
     expect(box).to_be_visible()
-    expect(box).to_contain_text("For 2,000 selected members of “Messe 2026”")
+    expect(box).to_contain_text("For the 2,000 ticked members of “Messe 2026”")
     preview(box).locator(".preview-total").wait_for()
     expect(preview(box)).to_contain_text("2,000 follow-ups will be created")
     box.get_by_label("Description", exact=True).fill("Takk for besøket på standen")

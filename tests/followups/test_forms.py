@@ -256,7 +256,7 @@ def test_it_refuses_an_empty_selection(salesperson, dialog_data):
 
 def test_it_requires_a_ticked_member_with_selected_members_only(bind):
     assert errors(bind(selected_only="on"), "members") == [
-        "Tick at least one member in the list, or untick “selected members only”."
+        "Tick at least one member in the list, or create follow-ups for all members."
     ]
 
 

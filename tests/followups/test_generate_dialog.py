@@ -114,7 +114,7 @@ def test_it_says_how_many_members_it_is_for(login, salesperson, selection, membe
     )
 
     assert "For all 3 members of “Kunder Oslo”" in text(everyone)
-    assert "For 2 selected members of “Kunder Oslo”" in text(ticked)
+    assert "For the 2 ticked members of “Kunder Oslo”" in text(ticked)
     html = ticked.content.decode()
     assert '<input type="hidden" name="selected_only" value="on">' in html
     ids = f"{members[0].pk},{members[2].pk}"  # one hidden input, the ids as ranges

@@ -115,7 +115,8 @@ def test_it_splits_by_our_contact_and_says_who_falls_back_and_why(
     )
 
     assert text(response) == (
-        "Preview 5 follow-ups will be created, for 4 companies. You 3 Eva Eier 2"
+        "Preview 5 follow-ups will be created, for 4 companies."
+        " You 3 (of which 3 because their company has no or an inactive our contact) Eva Eier 2"
         " 3 go to your own list instead: 2 have no our contact, 1 has an inactive our contact."
     )
 

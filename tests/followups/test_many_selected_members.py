@@ -140,7 +140,7 @@ def test_it_opens_the_dialog_for_5000_ticked_members(login, manager, selection, 
     )
 
     assert response.status_code == 200
-    assert "For 5,000 selected members of “Kunder Oslo”" in text(response)
+    assert "For the 5,000 ticked members of “Kunder Oslo”" in text(response)
     html = response.content.decode()
     assert html.count('name="members"') == 1
     assert f'<input type="hidden" name="members" value="{ranges}" id="id_members">' in html
@@ -292,7 +292,7 @@ def test_the_dialog_answers_the_form_error(login, salesperson, selection, few, m
 
     assert response.status_code == 200
     assert error in text(response)
-    assert "For 0 selected members" in text(response)
+    assert "For the 0 ticked members" in text(response)
 
 
 @pytest.mark.parametrize("members", BAD)
@@ -343,7 +343,7 @@ def test_it_reads_one_checkbox_per_member_without_javascript(login, salesperson,
     )
 
     assert "<html" in response.content.decode()
-    assert "For 3 selected members of “Kunder Oslo”" in text(response)
+    assert "For the 3 ticked members of “Kunder Oslo”" in text(response)
     assert f'value="{format_ids(ticked)}"' in response.content.decode()
 
 

@@ -129,14 +129,15 @@ def test_it_says_when_there_are_no_projects(login, salesperson):
     assert text(response) == "No active projects."
 
 
-def test_it_shows_twenty_and_asks_to_keep_typing(login, salesperson):
+def test_it_shows_twenty_and_offers_the_next_ones(login, salesperson):
     for i in range(21):
         ProjectFactory(name=f"Kampanje {i:02}")
 
     response = login(salesperson).get(URL, {"q": "kamp"}, headers=HTMX)
 
     assert options(response) == [f"Kampanje {i:02}" for i in range(20)]
-    assert "More projects match: keep typing." in text(response)
+    assert "More projects match: show more, or keep typing." in text(response)
+    assert f'hx-get="{URL}?q=kamp&amp;offset=20"' in response.content.decode()
 
 
 def test_it_escapes_what_was_typed(login, salesperson):

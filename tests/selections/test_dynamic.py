@@ -226,7 +226,8 @@ def test_the_tab_shows_the_current_result_with_its_count(world, salesperson, log
     assert response.context["member_count"] == 4
     content = response.content.decode()
     assert "Gamma Tom" in content and "Beta AS" not in content
-    assert "Dynamic selection" in content and "Perform task on selected members only" not in content
+    assert "Dynamic selection" in content and "data-ticked-choice" not in content
+    assert "Create follow-ups for all members (4)" in content
 
 
 @pytest.mark.parametrize("extra", [3, 300])

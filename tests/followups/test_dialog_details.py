@@ -1,0 +1,435 @@
+"""What the Generate follow-ups dialog and the pages around it give the script to work
+with, and what the server answers: the Task menu's two choices, the description's
+counter and limit, the Project list in pages, the preview's fallbacks, a save's status
+address, the discard question and the activity list's tick that keeps the focus."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    FollowUpFactory,
+    PersonFactory,
+    ProjectFactory,
+    SelectionFactory,
+    SelectionMemberFactory,
+)
+from followups.models import DESCRIPTION_MAX_LENGTH, FollowUp, Generation
+from followups.views import PROJECT_SUGGESTIONS
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+PROJECTS = reverse("followups:project_options")
+
+
+def text(response) -> str:
+    html = re.sub(r"<template.*?</template>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def dialog_url(selection) -> str:
+    return reverse("followups:generate_dialog", args=[selection.pk])
+
+
+def save_url(selection) -> str:
+    return reverse("followups:generate_save", args=[selection.pk])
+
+
+def preview_url(selection) -> str:
+    return reverse("followups:generate_preview", args=[selection.pk])
+
+
+def tag(html: str, pattern: str) -> str:
+    """The first start tag matching `pattern` (a regular expression)."""
+    found = re.search(rf"<{pattern}[^>]*>", html)
+    assert found, pattern
+    return found.group(0)
+
+
+@pytest.fixture
+def members(selection):
+    return [
+        SelectionMemberFactory(selection=selection, person=None, company=CompanyFactory())
+        for _ in range(3)
+    ]
+
+
+# The Task menu: the ticked members, or all of them ------------------------------------
+
+
+def test_the_task_menu_offers_the_ticked_members_and_all_members(
+    login, salesperson, selection, members
+):
+    html = login(salesperson).get(selection.get_absolute_url()).content.decode()
+
+    ticked = tag(html, r"button[^>]*data-ticked-choice")
+    assert 'name="selected_only" value="on"' in ticked  # travels without JavaScript too
+    assert 'data-label-one="Create follow-ups for the {n} ticked member"' in ticked
+    assert 'data-label-other="Create follow-ups for the {n} ticked members"' in ticked
+    assert "Create follow-ups for the ticked members</button>" in html
+    everyone = tag(html, r"button[^>]*data-all-choice")
+    assert 'name="selected_only"' not in everyone
+    assert "Create follow-ups for all members (3)</button>" in html
+    assert 'data-member-count="3"' in html  # what the script counts "all" from
+    assert "Perform task on selected members only" not in html
+    # The row checkboxes belong to the menu's form, whose ids travel as ranges.
+    assert tag(html, r'form id="task-form"').count("data-member-ranges") == 1
+    assert html.count('name="members" value=') == 3
+
+
+def test_the_task_menu_of_a_one_member_selection(login, salesperson, selection):
+    SelectionMemberFactory(selection=selection)
+
+    html = login(salesperson).get(selection.get_absolute_url()).content.decode()
+
+    assert "Create follow-ups for its one member</button>" in html
+
+
+def test_the_dialog_heading_says_which_choice_was_made(login, salesperson, selection, members):
+    client = login(salesperson)
+
+    ticked = client.post(
+        dialog_url(selection),
+        {"selected_only": "on", "members": f"{members[0].pk},{members[2].pk}"},
+        headers=HTMX,
+    )
+    everyone = client.post(dialog_url(selection), {"members": str(members[0].pk)}, headers=HTMX)
+
+    assert "For the 2 ticked members of “Kunder Oslo”" in text(ticked)
+    assert "For all 3 members of “Kunder Oslo”" in text(everyone)
+
+
+def test_none_ticked_with_the_ticked_choice_says_what_to_do(
+    login, salesperson, selection, members, dialog_data
+):
+    """What a browser without JavaScript sends when the ticked choice is taken with no
+    row ticked."""
+    response = login(salesperson).post(
+        save_url(selection), dialog_data(selected_only="on"), headers=HTMX
+    )
+
+    assert "Tick at least one member in the list, or create follow-ups for all members." in (
+        text(response)
+    )
+    assert Generation.objects.count() == 0
+
+
+# Description: a counter, no silent cut, the server's limit ------------------------------
+
+
+def test_the_description_has_a_counter_and_no_maxlength(login, salesperson, selection, members):
+    html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
+
+    textarea = tag(html, r'textarea[^>]*name="description"')
+    assert "maxlength" not in textarea
+    assert 'aria-describedby="id_description-hint id_description-count"' in textarea
+    counter = tag(html, r'p[^>]*id="id_description-count"')
+    assert 'data-count-for="id_description"' in counter
+    assert 'data-limit="2048"' in counter
+    assert 'data-over-text="{n} too many"' in counter
+    assert re.search(r'id="id_description-count"[^>]*>0 / 2,048</p>', html)
+
+
+def test_a_description_over_the_limit_is_an_error_next_to_it_and_kept_whole(
+    login, salesperson, selection, members, dialog_data
+):
+    long = "x" * (DESCRIPTION_MAX_LENGTH + 52)
+
+    response = login(salesperson).post(
+        save_url(selection), dialog_data(description=long), headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(
+        r'id="id_description-error"[^>]*>\s*(<p>)?Keep the description to 2048 characters '
+        r"\(it has 2100\)\.",
+        html,
+    )
+    assert f">\n{long}</textarea>" in html  # as typed, not cut
+    assert re.search(
+        r'class="hint char-count over"[^>]*>2,100 / 2,048</p>', html.replace("\n", " ")
+    )
+    assert 'aria-describedby="id_description-hint id_description-count id_description-error"' in (
+        html
+    )
+    assert FollowUp.objects.count() == 0
+
+
+def test_a_line_break_counts_as_one_character(login, salesperson, selection, members, dialog_data):
+    """A browser sends each line break as CR LF; the counter, and the person, count one."""
+    lines = "x" * 1023 + "\r\n" + "y" * 1024  # 2,048 characters as seen
+
+    response = login(salesperson).post(
+        save_url(selection), dialog_data(description=lines), headers=HTMX
+    )
+
+    assert response.status_code == 200 and response["HX-Trigger"]
+    assert set(FollowUp.objects.values_list("description", flat=True)) == {
+        "x" * 1023 + "\n" + "y" * 1024
+    }
+
+
+# The Project list in pages of twenty -------------------------------------------------
+
+
+@pytest.fixture
+def campaigns(db):
+    return [ProjectFactory(name=f"Kampanje {i:03}") for i in range(45)]
+
+
+def names(response) -> list[str]:
+    return [
+        unescape(name) for name in re.findall(r'data-label="([^"]*)"', response.content.decode())
+    ]
+
+
+def more_url(response) -> str | None:
+    found = re.search(
+        r'<li role="option" class="more"[^>]*hx-get="([^"]+)"', response.content.decode()
+    )
+    return unescape(found.group(1)) if found else None
+
+
+def test_it_pages_through_every_matching_project(login, salesperson, campaigns):
+    client = login(salesperson)
+    seen = []
+    url = f"{PROJECTS}?q=kamp"
+    pages = 0
+    while url:
+        response = client.get(url, headers=HTMX)
+        seen += names(response)
+        url = more_url(response)
+        pages += 1
+
+    assert pages == 3
+    assert seen == [f"Kampanje {i:03}" for i in range(45)]
+
+
+def test_the_next_page_keeps_the_typed_text(login, salesperson, campaigns):
+    ProjectFactory(name="Høstkampanje")
+    client = login(salesperson)
+
+    first = client.get(PROJECTS, {"q": "%kampanje 0"}, headers=HTMX)
+
+    assert more_url(first) == f"{PROJECTS}?q=%25kampanje%200&offset=20"
+    second = client.get(more_url(first), headers=HTMX)
+    assert names(second) == [f"Kampanje {i:03}" for i in range(20, 40)]
+    assert more_url(second) == f"{PROJECTS}?q=%25kampanje%200&offset=40"
+    third = client.get(more_url(second), headers=HTMX)
+    assert names(third) == [f"Kampanje {i:03}" for i in range(40, 45)]  # not Høstkampanje
+    assert more_url(third) is None
+
+
+def test_a_later_page_that_is_empty_says_nothing(login, salesperson, campaigns):
+    response = login(salesperson).get(PROJECTS, {"q": "kamp", "offset": "400"}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert text(response) == ""
+
+
+@pytest.mark.parametrize("offset", ["", "-20", "abc", "1e3", "99999999999999999999", "２０"])
+def test_an_offset_that_is_not_a_small_whole_number_starts_at_the_top(
+    login, salesperson, campaigns, offset
+):
+    response = login(salesperson).get(PROJECTS, {"q": "kamp", "offset": offset}, headers=HTMX)
+
+    assert names(response)[0] == "Kampanje 000"
+
+
+def test_a_page_is_one_query_off_the_index(
+    login, salesperson, campaigns, django_assert_num_queries
+):
+    client = login(salesperson)
+
+    # 1: the session
+    # 2: the user
+    # 3: the associate, with its user and primary group
+    # 4: the associate's other user groups
+    # 5: one page of matching projects (and whether there are more), in name order
+    with django_assert_num_queries(5):
+        response = client.get(PROJECTS, {"q": "kamp", "offset": "20"}, headers=HTMX)
+
+    assert len(names(response)) == PROJECT_SUGGESTIONS
+
+
+# The preview: "You", with how many of them are fallbacks ------------------------------
+
+
+@pytest.fixture
+def split(selection, manager):
+    """Two companies of the manager's own, one with no our contact, one whose our contact
+    is inactive, one of another associate."""
+    for _ in range(2):
+        SelectionMemberFactory(
+            selection=selection, person=None, company=CompanyFactory(our_contact=manager)
+        )
+    SelectionMemberFactory(
+        selection=selection, person=None, company=CompanyFactory(our_contact=None)
+    )
+    gone = AssociateFactory(active=False)
+    SelectionMemberFactory(
+        selection=selection, person=None, company=CompanyFactory(our_contact=gone)
+    )
+    eva = AssociateFactory(user__first_name="Eva", user__last_name="Eier")
+    SelectionMemberFactory(
+        selection=selection, person=None, company=CompanyFactory(our_contact=eva)
+    )
+    return gone
+
+
+def test_the_preview_says_how_many_of_yours_are_fallbacks(
+    login, manager, selection, split, dialog_data
+):
+    response = login(manager).post(
+        preview_url(selection), dialog_data(owner_mode="our_contact"), headers=HTMX
+    )
+
+    assert (
+        "You 4 (of which 2 because their company has no or an inactive our contact) Eva Eier 1"
+        in text(response)
+    )
+
+
+def test_the_preview_of_only_companies_with_no_our_contact(login, manager, dialog_data):
+    selection = SelectionFactory(owner=manager)
+    SelectionMemberFactory(
+        selection=selection, person=None, company=CompanyFactory(our_contact=manager)
+    )
+    SelectionMemberFactory(
+        selection=selection, person=None, company=CompanyFactory(our_contact=None)
+    )
+    SelectionMemberFactory(
+        selection=selection, person=PersonFactory(company=None, our_contact=None)
+    )
+
+    response = login(manager).post(
+        preview_url(selection), dialog_data(owner_mode="our_contact"), headers=HTMX
+    )
+
+    assert "You 3 (of which 2 because their company has no our contact)" in text(response)
+
+
+def test_the_preview_of_my_own_list_has_no_fallbacks(login, manager, selection, split, dialog_data):
+    response = login(manager).post(preview_url(selection), dialog_data(), headers=HTMX)
+
+    assert "of which" not in text(response)
+    assert 'data-saving="Saving 5 follow-ups…"' in response.content.decode()
+
+
+def test_the_preview_of_only_inactive_our_contacts(login, manager, dialog_data):
+    selection = SelectionFactory(owner=manager)
+    gone = AssociateFactory(active=False)
+    SelectionMemberFactory(
+        selection=selection, person=None, company=CompanyFactory(our_contact=gone)
+    )
+
+    response = login(manager).post(
+        preview_url(selection), dialog_data(owner_mode="our_contact"), headers=HTMX
+    )
+
+    assert "You 1 (of which 1 because their company has an inactive our contact)" in (
+        text(response)
+    )
+    assert 'data-saving="Saving 1 follow-up…"' in response.content.decode()
+
+
+# A lost answer: where the dialog asks, and how long it waits --------------------------
+
+
+def test_the_form_says_where_to_ask_whether_its_save_committed(
+    login, salesperson, selection, members
+):
+    html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
+
+    key = re.search(r'name="key" value="([0-9a-f-]{36})"', html).group(1)
+    form = tag(html, r'form id="generate-form"')
+    status = reverse("followups:generate_status", args=[key])
+    assert f'data-save-status="{status}"' in form
+    assert """hx-request='{"timeout": 180000}'""" in form
+    assert "hx-disabled-elt" not in form  # the script holds Save, Cancel and Close while saving
+    assert tag(html, r'div id="generate-status"').count("data-request-status") == 1
+    for name in ["saving", "server-failed", "timed-out", "connection-lost", "checking"]:
+        assert f'<template data-message="{name}">' in html
+    assert (
+        '<template data-message="nothing-saved">Nothing was saved. Press Save to try again.'
+        "</template>"
+    ) in html
+    assert re.search(r'<p class="save-progress" role="status" aria-live="polite"', html)
+
+
+def test_an_invalid_save_keeps_the_same_status_address(
+    login, salesperson, selection, members, dialog_data
+):
+    key = str(uuid.uuid4())
+
+    response = login(salesperson).post(
+        save_url(selection), dialog_data(key=key, description=""), headers=HTMX
+    )
+
+    status = reverse("followups:generate_status", args=[key])
+    assert f'data-save-status="{status}"' in response.content.decode()
+
+
+def test_a_form_with_an_unreadable_key_has_no_status_address(
+    login, salesperson, selection, members, dialog_data
+):
+    response = login(salesperson).post(
+        save_url(selection), dialog_data(key="not-a-key"), headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This dialog is out of date: close it and open it again." in html
+    assert "data-save-status" not in html
+
+
+# Other associate, discarding, the activity list's tick ------------------------------------
+
+
+def test_choosing_an_associate_chooses_the_other_associate_radio(
+    login, salesperson, selection, members
+):
+    html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
+
+    radio = tag(html, r'input type="radio" name="owner_mode" value="other"')
+    assert 'data-checked-by="id_owner_associate"' in radio
+    assert 'id="id_owner_associate"' in html
+
+
+def test_the_dialog_asks_before_discarding_and_the_page_does_not(
+    login, salesperson, selection, members
+):
+    client = login(salesperson)
+
+    modal = client.get(dialog_url(selection), headers=HTMX).content.decode()
+    page = client.get(dialog_url(selection)).content.decode()
+
+    confirm = tag(modal, r'dialog id="discard-dialog"')
+    assert "data-discard-confirm" in confirm
+    assert 'aria-labelledby="discard-dialog-title"' in confirm
+    assert re.search(r"<button[^>]*data-keep-editing autofocus>Keep editing</button>", modal)
+    assert re.search(r"<button[^>]*data-discard>Discard</button>", modal)
+    assert "data-discard-confirm" not in page  # its Cancel is a link back
+
+
+def test_the_activity_lists_tick_keeps_the_focus(login, salesperson):
+    followup = FollowUpFactory(owner=salesperson)
+
+    client = login(salesperson)
+    listed = client.get(reverse("followups:activity_list")).content.decode()
+    row = client.post(
+        reverse("followups:toggle_completed", args=[followup.pk]), headers=HTMX
+    ).content.decode()
+
+    for html in (listed, row):
+        tick = tag(html, r'button type="submit" class="tick"')
+        assert f'id="tick-{followup.pk}"' in tick and "data-keep-focus" in tick
