@@ -6,10 +6,16 @@ custom permissions declared on Associate below and read with ``user.has_perm``.
 
 from __future__ import annotations
 
+import functools
+import sys
+
 from django.conf import settings
-from django.db import connection, models
-from django.db.models import Q
-from django.db.models.functions import Collate, Upper
+from django.db import models
+from django.db.backends.signals import connection_created
+from django.db.models import Func, Lookup, Q
+from django.db.models.functions import Upper
+from django.db.models.lookups import IContains, IExact, IStartsWith
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 # The rights the product checks, as "app_label.codename" for user.has_perm().
@@ -192,29 +198,195 @@ class Person(models.Model):
         return self.our_contact
 
 
+# --- Matching names case-insensitively in every language --------------------------------
+#
+# SQLite's upper(), lower() and LIKE fold A-Z only ("åpning" does not find "Åpning"), and
+# PostgreSQL's UPPER() folds every letter. On SQLite, project suggestions run off an index
+# over UNICODE_UPPER(name), Python's fold_case() registered on every connection; the
+# unicode_i* lookups below compare by GLOB patterns built from the same fold_case().
+
+SQLITE_UPPER = "UNICODE_UPPER"
+
+
+def fold_case(text: str) -> str:
+    """`text` upper-cased in every script ("Åpning Ørsta" gives "ÅPNING ØRSTA"), one
+    character for one as PostgreSQL's UPPER() does ("ß" stays "ß"): the prefix of a
+    name folds to the prefix of the name folded, and the same text folds alike in
+    Python and in either database."""
+    upper = text.upper()
+    if len(upper) == len(text):  # no letter became two
+        return upper
+    return "".join(u if len(u := c.upper()) == 1 else c for c in text)
+
+
+def _sqlite_upper(value):
+    return None if value is None else fold_case(str(value))
+
+
+@receiver(connection_created, dispatch_uid="crm.unicode_upper")
+def register_unicode_upper(sender, **kwargs) -> None:
+    """UNICODE_UPPER() on every SQLite connection, deterministic, so that an index can be
+    built on it. A tool that opens the file without it (the sqlite3 shell) can read
+    every table, but cannot write to one whose index uses it (crm_project)."""
+    db = kwargs["connection"]
+    if db.vendor == "sqlite":
+        db.connection.create_function(SQLITE_UPPER, 1, _sqlite_upper, deterministic=True)
+
+
+class UnicodeUpper(Upper):
+    """UPPER() that folds every letter on both databases: PostgreSQL's own (with a
+    UTF-8 LC_CTYPE, as databases are created by default); UNICODE_UPPER() on SQLite."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function=SQLITE_UPPER, **extra_context)
+
+
+class MatchKey(Func):
+    """A name as suggestions match and order it: upper-cased in every script and
+    compared character by character, so that the names starting with some text are one
+    range of one index (see starting_with). PostgreSQL: UPPER(name) in the "C"
+    collation; SQLite: UNICODE_UPPER(name), in its default (binary) collation."""
+
+    arity = 1
+    template = '(UPPER(%(expressions)s) COLLATE "C")'
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template=f"{SQLITE_UPPER}(%(expressions)s)", **extra_context
+        )
+
+
+def starting_with(key: str, text: str) -> Q:
+    """The rows whose `key` (a MatchKey annotation) starts with `text`, case-insensitive:
+    key >= TEXT and key < the next string after every one starting with TEXT."""
+    low = high = fold_case(text)
+    while high:
+        after = ord(high[-1]) + 1
+        if 0xD800 <= after <= 0xDFFF:  # surrogates are no characters
+            after = 0xE000
+        if after <= sys.maxunicode:
+            return Q(**{f"{key}__gte": low, f"{key}__lt": high[:-1] + chr(after)})
+        high = high[:-1]
+    return Q(**{f"{key}__gte": low})
+
+
+# Every character that has a case folds to one below this (a test checks it).
+CASED_BELOW = 0x20000
+
+
+@functools.cache
+def same_letter() -> dict[str, str]:
+    """For each folded letter, every character that folds into it, as a GLOB class:
+    {"Ø": "[Øø]", "K": "[Kk]", ...}. Built once per process (some 130,000 characters)."""
+    found: dict[str, set[str]] = {}
+    for i in range(CASED_BELOW):
+        c = chr(i)
+        folded = fold_case(c)
+        if folded != c:
+            found.setdefault(folded, {folded} if fold_case(folded) == folded else set()).add(c)
+    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in found.items()}
+
+
+def any_case_glob(text: str) -> str:
+    """A SQLite GLOB pattern (case-sensitive) matching `text` in any case, character by
+    character: "Øy*" gives "[Øø][Yy][*]". Exact: each letter may be any character that
+    folds into the same letter (the dotless i as well as i and I), and nothing else."""
+    classes = same_letter()
+    return "".join(classes.get(c) or (f"[{c}]" if c in "*?[" else c) for c in fold_case(text))
+
+
+def rough_like(text: str) -> str:
+    """A LIKE pattern (which folds A-Z only) that every match of any_case_glob(text)
+    matches too: "_" for each character that a letter outside ASCII may stand for ("Ø",
+    and "I" and "S", which the dotless i and the long s fold into), the others as they
+    are (escaped with a backslash)."""
+    classes = same_letter()
+
+    def stand_in(c: str) -> str:
+        if c.isascii() and classes.get(c, c).isascii():
+            return "\\" + c if c in "\\%_" else c
+        return "_"
+
+    return "".join(stand_in(c) for c in fold_case(text))
+
+
+class _AnyCase(Lookup):
+    """Case-insensitive in every language, on both databases.
+
+    PostgreSQL's UPPER() folds every letter, so there these are Django's own i-lookups:
+    the same SQL, served by the same indexes. On SQLite, whose LIKE folds A-Z only, the
+    match is a GLOB whose every letter is a class of the characters that fold alike
+    (any_case_glob), after a LIKE has ruled out most rows faster than GLOB can
+    (rough_like): in C, with no function called per row.
+    """
+
+    prepare_rhs = False
+    django_lookup: type[Lookup]
+    like: str  # the LIKE pattern around the text
+    glob: str  # the GLOB pattern around the text
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(self.django_lookup(self.lhs, self.rhs))
+
+    def as_sqlite(self, compiler, connection):
+        if hasattr(self.rhs, "resolve_expression"):
+            raise TypeError(f"{self.lookup_name} compares with a text, not an expression")
+        lhs, params = self.process_lhs(compiler, connection)
+        text = str(self.rhs)
+        return f"({lhs} LIKE %s ESCAPE '\\' AND {lhs} GLOB %s)", (
+            *params,
+            self.like % rough_like(text),
+            *params,
+            self.glob % any_case_glob(text),
+        )
+
+
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class UnicodeIExact(_AnyCase):
+    lookup_name = "unicode_iexact"
+    django_lookup = IExact
+    like = glob = "%s"
+
+
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class UnicodeIStartsWith(_AnyCase):
+    lookup_name = "unicode_istartswith"
+    django_lookup = IStartsWith
+    like, glob = "%s%%", "%s*"
+
+
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class UnicodeIContains(_AnyCase):
+    lookup_name = "unicode_icontains"
+    django_lookup = IContains
+    like, glob = "%%%s%%", "*%s*"
+
+
 class ProjectQuerySet(models.QuerySet):
     def active(self) -> ProjectQuerySet:
         return self.filter(active=True)
 
     def matching(self, text: str) -> ProjectQuerySet:
-        """Projects whose name starts with `text`, case-insensitive, in name order; a
-        leading % means "contains" (as SuperOffice's type-ahead does).
+        """Projects whose name starts with `text`, case-insensitive in every language, in
+        name order; a leading % means "contains" (as SuperOffice's type-ahead does).
 
-        Written so that one index serves both the match and the order, and the first
-        suggestions come straight off it with 100,000 projects: on PostgreSQL the
-        upper-cased name in the "C" collation (LIKE 'AB%' becomes a range scan), on
-        SQLite the name in NOCASE (its LIKE is case-insensitive already).
+        One index (on MatchKey, id) serves both the match and the order: a prefix is a
+        range of it, and the first suggestions come straight off it with 100,000
+        projects. "Contains" reads it in order until enough names match.
         """
         text = text.strip()
         contains = text.startswith("%")
         if contains:
             text = text[1:].strip()
-        if connection.vendor == "postgresql":
-            qs = self.annotate(match_key=Collate(Upper("name"), "C"))
-            lookup = "match_key__contains" if contains else "match_key__startswith"
-            return qs.filter(**{lookup: text.upper()}).order_by("match_key", "id")
-        lookup = "name__icontains" if contains else "name__istartswith"
-        return self.filter(**{lookup: text}).order_by(Collate("name", "NOCASE"), "id")
+        qs = self.annotate(match_key=MatchKey("name")).order_by("match_key", "id")
+        if not text:
+            return qs
+        if contains:
+            return qs.filter(name__unicode_icontains=text)
+        return qs.filter(starting_with("match_key", text))
 
 
 class Project(models.Model):
@@ -228,7 +400,12 @@ class Project(models.Model):
         ordering = ["name", "id"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        # The index for name suggestions depends on the database: migration 0004.
+        indexes = [
+            # Suggestions (ProjectQuerySet.matching): a prefix is a range of it, in the
+            # order shown; "contains" reads the names off it, and the table only for a
+            # name that matches.
+            models.Index(MatchKey("name"), "id", "name", name="crm_project_name_match"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -114,9 +114,11 @@ def quick_search(request: HttpRequest) -> HttpResponse:
     text = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     results = []
     if len(text) >= SEARCH_MIN_LENGTH:
-        words = Q(description__icontains=text) | Q(company__name__icontains=text)
-        words |= Q(person__first_name__icontains=text) | Q(person__last_name__icontains=text)
-        words |= Q(project__name__icontains=text)
+        # Case-insensitive in every language, on SQLite too (crm.models.UnicodeIContains).
+        words = Q(description__unicode_icontains=text) | Q(company__name__unicode_icontains=text)
+        words |= Q(person__first_name__unicode_icontains=text)
+        words |= Q(person__last_name__unicode_icontains=text)
+        words |= Q(project__name__unicode_icontains=text)
         results = list(
             FollowUp.objects.visible_to(request.associate)
             .open()

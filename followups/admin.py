@@ -30,18 +30,20 @@ class FollowUpAdminForm(FollowUpRulesForm):
 @admin.register(FollowUpType)
 class FollowUpTypeAdmin(admin.ModelAdmin):
     """Types in use cannot be deleted (PROTECT; admin lists the follow-ups that use
-    them): deactivate them instead, and they are never offered again."""
+    them): deactivate them instead, and they are never offered again. Each has a name
+    in English and one in Norwegian (blank: the English one), shown in the user's
+    language everywhere else."""
 
-    list_display = ["name", "kind", "colour", "rank", "active"]
+    list_display = ["name", "name_nb", "kind", "colour", "rank", "active"]
     list_filter = ["active", "kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_nb"]
 
 
 @admin.register(Priority)
 class PriorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "rank", "active"]
+    list_display = ["name", "name_nb", "rank", "active"]
     list_filter = ["active"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_nb"]
 
 
 @admin.register(FollowUp)

@@ -80,7 +80,7 @@ def resolve_project(text: str | None, picked: str | None) -> Project | None:
             return project
     matches = find_projects(text)
     if not text.startswith("%"):
-        exact = list(matches.filter(name__iexact=text)[:2])
+        exact = list(matches.filter(name__unicode_iexact=text)[:2])
         if len(exact) == 1:
             return exact[0]
     found = list(matches[:2])

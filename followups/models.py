@@ -7,12 +7,13 @@ import uuid
 
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate, Company, Person, Project
+from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate, Company, Person, Project, UnicodeUpper
 from selections.models import Selection
 
 DESCRIPTION_MAX_LENGTH = 2048
@@ -24,13 +25,42 @@ class ActiveQuerySet(models.QuerySet):
         return self.filter(active=True).order_by("rank", "name", "id")
 
 
-class FollowUpType(models.Model):
+NAME_NB_HELP = _("Blank: the English name is shown in Norwegian too.")
+
+
+def shown_in_norwegian():
+    """The name a row shows in Norwegian: its Norwegian name, or the English one."""
+    return Coalesce(NullIf("name_nb", Value("")), "name")
+
+
+class NamedInLanguages(models.Model):
+    """An admin-managed list whose rows have a name per language: English (`name`) and
+    Norwegian Bokmål (`name_nb`, which falls back to the English one when blank)."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the language now active (the request's)."""
+        if self.name_nb and (get_language() or "").split("-")[0] == "nb":
+            return self.name_nb
+        return self.name
+
+
+class FollowUpType(NamedInLanguages):
     class Kind(models.TextChoices):
         APPOINTMENT = "appointment", _("Appointment")
         TASK = "task", _("Task")
         PHONE_CALL = "phone_call", _("Phone call")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name (English)"), max_length=100)
+    name_nb = models.CharField(
+        _("name (Norwegian Bokmål)"), max_length=100, blank=True, help_text=NAME_NB_HELP
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TASK)
     colour = models.CharField(
         _("colour"),
@@ -49,16 +79,27 @@ class FollowUpType(models.Model):
         ordering = ["rank", "name", "id"]
         verbose_name = _("follow-up type")
         verbose_name_plural = _("follow-up types")
+        # Names are unique per language, case-insensitive in every script: the English
+        # names, and the names shown in Norwegian.
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="followups_type_unique_name_ci"),
+            models.UniqueConstraint(
+                UnicodeUpper("name"),
+                name="followups_type_unique_name_ci",
+                violation_error_message=_("Another follow-up type has this English name."),
+            ),
+            models.UniqueConstraint(
+                UnicodeUpper(shown_in_norwegian()),
+                name="followups_type_unique_name_nb_ci",
+                violation_error_message=_("Another follow-up type has this name in Norwegian."),
+            ),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Priority(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+class Priority(NamedInLanguages):
+    name = models.CharField(_("name (English)"), max_length=50)
+    name_nb = models.CharField(
+        _("name (Norwegian Bokmål)"), max_length=50, blank=True, help_text=NAME_NB_HELP
+    )
     rank = models.PositiveIntegerField(_("rank"), default=100, help_text=_("Lower comes first."))
     active = models.BooleanField(_("active"), default=True)
 
@@ -68,12 +109,18 @@ class Priority(models.Model):
         ordering = ["rank", "name", "id"]
         verbose_name = _("priority")
         verbose_name_plural = _("priorities")
-        constraints = [
-            models.UniqueConstraint(Lower("name"), name="followups_priority_unique_name_ci"),
+        constraints = [  # as FollowUpType's
+            models.UniqueConstraint(
+                UnicodeUpper("name"),
+                name="followups_priority_unique_name_ci",
+                violation_error_message=_("Another priority has this English name."),
+            ),
+            models.UniqueConstraint(
+                UnicodeUpper(shown_in_norwegian()),
+                name="followups_priority_unique_name_nb_ci",
+                violation_error_message=_("Another priority has this name in Norwegian."),
+            ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class OwnerMode(models.TextChoices):

@@ -34,13 +34,13 @@ def _contact(value: str, viewer: Associate) -> int | None:
 def _company_q(criterion: Criterion, viewer: Associate, prefix: str) -> Q:
     field, value = criterion.field, criterion.value
     if field == F.COMPANY_NAME_STARTS:
-        return Q(**{f"{prefix}name__istartswith": value})
+        return Q(**{f"{prefix}name__unicode_istartswith": value})
     if field == F.COMPANY_NAME_CONTAINS:
-        return Q(**{f"{prefix}name__icontains": value})
+        return Q(**{f"{prefix}name__unicode_icontains": value})
     if field == F.CITY:
-        return Q(**{f"{prefix}city__iexact": value})
+        return Q(**{f"{prefix}city__unicode_iexact": value})
     if field == F.CATEGORY:
-        return Q(**{f"{prefix}category__iexact": value})
+        return Q(**{f"{prefix}category__unicode_iexact": value})
     if field == F.COMPANY_ACTIVE:
         return Q(**{f"{prefix}active": value == "yes"})
     raise ValueError(field)

@@ -170,12 +170,12 @@ def member_search(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
     if query:
-        companies = Company.objects.filter(name__istartswith=query).order_by("name", "id")[
+        companies = Company.objects.filter(name__unicode_istartswith=query).order_by("name", "id")[
             :SEARCH_LIMIT
         ]
         persons = (
             Person.objects.filter(
-                Q(first_name__istartswith=query) | Q(last_name__istartswith=query)
+                Q(first_name__unicode_istartswith=query) | Q(last_name__unicode_istartswith=query)
             )
             .select_related("company")
             .order_by("last_name", "first_name", "id")[:SEARCH_LIMIT]

@@ -21,7 +21,8 @@ def test_admin_adds_a_type_and_deactivates_another(crm_world, logged_in_page, li
     page.get_by_role("link", name="Administration").click()
     expect(page).to_have_url(f"{live_url}/admin/")
     page.goto(f"{live_url}/admin/followups/followuptype/add/")
-    page.get_by_label("Name").fill("Site visit")
+    page.get_by_label("Name (English)").fill("Site visit")
+    page.get_by_label("Name (Norwegian Bokmål)").fill("Befaring")
     page.get_by_label("Kind").select_option(label="Appointment")
     page.get_by_label("Colour").fill("#0a7d6e")
     page.get_by_label("Rank").fill("5")
@@ -53,4 +54,6 @@ def test_admin_adds_a_type_and_deactivates_another(crm_world, logged_in_page, li
     box.get_by_role("button", name="Save").click()
     expect(dialog(page)).to_have_count(0)
     expect(page.locator("#messages")).to_contain_text("Created 5 follow-ups")
-    assert set(FollowUp.objects.values_list("type__name", flat=True)) == {"Site visit"}
+    assert set(FollowUp.objects.values_list("type__name", "type__name_nb")) == {
+        ("Site visit", "Befaring")
+    }

@@ -53,6 +53,11 @@ def test_norwegian_dialog_uses_the_help_pages_words_and_saves(
     expect(box.get_by_role("button", name="Lagre", exact=True)).to_be_visible()
     expect(box.get_by_role("button", name="Avbryt", exact=True)).to_be_visible()
     expect(preview(box)).to_contain_text("5 oppfølginger blir opprettet")
+    # The lists administrators manage, in Norwegian too (the help page's høy, middels, lav).
+    expect(box.get_by_label("Type", exact=True).locator("option")).to_have_text(
+        ["Møte", "Telefonsamtale", "Gjøremål", "Presentasjon", "Send tilbud"]
+    )
+    expect(priority.locator("option")).to_have_text(["", "Høy", "Middels", "Lav"])
 
     description.fill("Følg opp etter messen")
     project.press_sequentially("nordlys u")
@@ -76,6 +81,7 @@ def test_norwegian_dialog_uses_the_help_pages_words_and_saves(
     expect(page.locator("table.followups td.date").first).to_have_text(
         f"{timezone.localdate():%d.%m.%Y}"
     )
+    expect(page.locator("table.followups tbody tr").first).to_contain_text("Møte")
 
 
 def test_norwegian_is_remembered_after_logging_out_and_in(

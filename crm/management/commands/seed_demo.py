@@ -25,7 +25,7 @@ from crm.factories import (
     UserGroupFactory,
 )
 from crm.models import UserGroup
-from followups.models import FollowUp, FollowUpType, OwnerMode
+from followups.models import FollowUp, FollowUpType, OwnerMode, Priority
 from followups.services import Choices, followup_set_completed, followups_generate
 from selections.models import Criterion, Selection, SelectionMember, Visibility
 
@@ -44,6 +44,16 @@ ROLE_HELP = {
     "Read only": "may look, not run tasks",
 }
 MARKER_GROUP = "Salg Oslo"
+# The starting lists (migrations followups 0002 and 0008) in English and Norwegian: the
+# demo has them even in a database emptied since it was migrated.
+TYPES = [
+    ("Meeting", "Møte", FollowUpType.Kind.APPOINTMENT, "#2f6fd0", 10),
+    ("Phone call", "Telefonsamtale", FollowUpType.Kind.PHONE_CALL, "#1e8a4c", 20),
+    ("To-do", "Gjøremål", FollowUpType.Kind.TASK, "#b26b00", 30),
+    ("Presentation", "Presentasjon", FollowUpType.Kind.APPOINTMENT, "#7a3fb5", 40),
+    ("Send offer", "Send tilbud", FollowUpType.Kind.TASK, "#c0392b", 50),
+]
+PRIORITIES = [("High", "Høy", 10), ("Medium", "Middels", 20), ("Low", "Lav", 30)]
 PROJECT_WORDS = [
     "Produktlansering",
     "Kundemøte",
@@ -73,6 +83,7 @@ class Command(BaseCommand):
     def _create(self) -> None:
         factory.random.reseed_random(20221206)
         rng = random.Random(20221206)
+        self._lists()
 
         groups = {
             name: UserGroupFactory(name=name)
@@ -155,6 +166,21 @@ class Command(BaseCommand):
         dynamic.criteria.create(field=Criterion.Field.PERSON_HAS_EMAIL, value="yes")
         self._generate_followups(launch=launch, bergen=bergen, associates=associates)
 
+    def _lists(self) -> None:
+        """The default follow-up types and priorities, each named in both languages."""
+        for name, name_nb, kind, colour, rank in TYPES:
+            row, _created = FollowUpType.objects.get_or_create(
+                name=name, defaults={"kind": kind, "colour": colour, "rank": rank}
+            )
+            if not row.name_nb:
+                row.name_nb = name_nb
+                row.save(update_fields=["name_nb"])
+        for name, name_nb, rank in PRIORITIES:
+            row, _created = Priority.objects.get_or_create(name=name, defaults={"rank": rank})
+            if not row.name_nb:
+                row.name_nb = name_nb
+                row.save(update_fields=["name_nb"])
+
     def _generate_followups(self, *, launch, bergen, associates) -> None:
         """Some follow-ups in everyone's activity lists, generated the product's own way:
         overdue, due today, ahead, and a few completed."""
@@ -187,6 +213,7 @@ class Command(BaseCommand):
                 key=uuid.UUID(int=days + 1000),
                 choices=Choices(
                     type=FollowUpType.objects.get(name=type_name),
+                    priority=Priority.objects.get(name="High") if days < 0 else None,
                     start_date=today + timedelta(days=days),
                     description=text,
                     owner_mode=mode,
