@@ -23,8 +23,9 @@ from datetime import date
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import DateStyle
@@ -116,12 +117,27 @@ def _date_input_formats() -> list[str]:
     return list(get_format("DATE_INPUT_FORMATS"))
 
 
+def input_format() -> str:
+    """How a date is written into a text field in the request's style ("%d.%m.%Y")."""
+    return _date_input_formats()[0]
+
+
+def _invalid_date_message() -> str:
+    example = timezone.localdate().strftime(input_format())
+    return gettext("Enter a real date, such as %(example)s.") % {"example": example}
+
+
+invalid_date_message = lazy(_invalid_date_message, str)
+
+
 class StyleDateInput(forms.DateInput):
     """A text field for a date in the associate's style (01.12.2026, 2026-12-01 or
     12/01/2026), with the style as its placeholder.
 
     `<input type="date">` shows the date as the browser's own language has it, whatever
     the language of the page: an English Chromium shows 12/01/2026 on a Norwegian page.
+    With script, a button beside the field opens the browser's calendar
+    (static/js/app.js, input[data-date-picker]) and writes the date chosen in the style.
     """
 
     input_type = "text"
@@ -131,12 +147,15 @@ class StyleDateInput(forms.DateInput):
 
     def format_value(self, value):
         if isinstance(value, date):
-            return value.strftime(_date_input_formats()[0])
+            return value.strftime(input_format())
         return value
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].setdefault("placeholder", str(PLACEHOLDERS[current_style()]))
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs.setdefault("placeholder", str(PLACEHOLDERS[current_style()]))
+        widget_attrs["data-date-picker"] = input_format()
+        widget_attrs["data-picker-label"] = gettext("Choose a date")
         return context
 
 
@@ -146,3 +165,4 @@ class StyleDateField(forms.DateField):
 
     widget = StyleDateInput
     input_formats = lazy(_date_input_formats, list)()
+    default_error_messages = {"invalid": invalid_date_message()}

@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from crm.dates import StyleDateField
 from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Project
 from selections import dynamic
 from selections.models import Selection
@@ -209,13 +210,9 @@ class GenerateFollowUpsForm(forms.Form):
             "invalid_choice": _("That follow-up type is no longer available; choose another."),
         },
     )
-    start_date = forms.DateField(
+    start_date = StyleDateField(
         label=_("Start"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("Enter the start date."),
-            "invalid": _("Enter a real date, such as 2026-12-01."),
-        },
+        error_messages={"required": _("Enter the start date.")},
     )
     description = DescriptionField(
         label=_("Description"),
@@ -473,8 +470,8 @@ class FollowUpEditForm(FollowUpRulesForm):
     class Meta:
         model = FollowUp
         fields = ["type", "start_date", "description", "priority", "owner"]
+        field_classes = {"start_date": StyleDateField}
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX_LENGTH}),
         }
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("selections/<int:pk>/followups/preview/", views.generate_preview, name="generate_preview"),
     path("selections/<int:pk>/followups/", views.generate_save, name="generate_save"),
     path("followups/saved/<uuid:key>/", views.generate_status, name="generate_status"),
+    path("followups/help/", views.generate_help, name="generate_help"),
     path("followups/projects/", views.project_options, name="project_options"),
     path("activities/", activity_views.activity_list, name="activity_list"),
     path("activities/history/", activity_views.history, name="history"),

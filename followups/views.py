@@ -312,3 +312,10 @@ def _offset(value: str | None) -> int:
     if value.isascii() and value.isdigit() and len(value) <= 7:
         return min(int(value), LAST_PROJECT_OFFSET)
     return 0
+
+
+@require_GET
+@associate_required
+def generate_help(request: HttpRequest) -> HttpResponse:
+    """How to generate follow-ups, step by step, in the user's language (the dialog's Help)."""
+    return render(request, "followups/generate_help.html")

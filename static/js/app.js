@@ -10,6 +10,7 @@
 //   [data-request-status]  where a dialog says that the session ended (any 401 with
 //                          [data-session-ended]); outside a dialog, #messages.
 //   [data-count-for]       a live "123 / 2,048" under the field with that id.
+//   input[data-date-picker] a date typed in the associate's style, with a calendar button.
 //   input[data-checked-by] a radio checked when a value is chosen in the select it names.
 //   [data-combobox]        the ARIA combobox pattern over a server-filled listbox, whose
 //                          [data-more] option loads the next page when reached.
@@ -279,6 +280,86 @@
   document.addEventListener("htmx:load", function (event) {
     const root = event.detail.elt;
     if (root.querySelectorAll) root.querySelectorAll("[data-count-for]").forEach(updateCount);
+  });
+
+  // input[data-date-picker]: a text field for a date in the associate's style (the value
+  // is its strftime format, such as "%d.%m.%Y"), with a button that opens the browser's
+  // own calendar and writes the chosen date back in that style.
+  function dateParts(format) {
+    return format.match(/%[dmYy]|[^%]+/g) || [];
+  }
+  function formatDate(format, iso) {
+    const [y, m, d] = iso.split("-");
+    return dateParts(format).map(function (part) {
+      return { "%d": d, "%m": m, "%Y": y, "%y": y.slice(2) }[part] || part;
+    }).join("");
+  }
+  function parseDate(format, text) {
+    let pattern = "";
+    const order = [];
+    dateParts(format).forEach(function (part) {
+      if (part[0] === "%") {
+        order.push(part);
+        pattern += part === "%Y" ? "(\\d{4})" : "(\\d{1,2})";
+      } else {
+        pattern += part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+      }
+    });
+    const found = new RegExp("^\\s*" + pattern + "\\s*$").exec(text);
+    const iso = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(text);
+    if (!found && !iso) return "";
+    const value = iso ? { "%Y": iso[1], "%m": iso[2], "%d": iso[3] } : {};
+    if (!iso) order.forEach(function (part, i) { value[part] = found[i + 1]; });
+    const year = value["%Y"] || (value["%y"] ? "20" + value["%y"].padStart(2, "0") : "");
+    if (!year || !value["%m"] || !value["%d"]) return "";
+    return year + "-" + value["%m"].padStart(2, "0") + "-" + value["%d"].padStart(2, "0");
+  }
+  function addDatePicker(field) {
+    if (field.dataset.pickerReady || !field.parentNode) return;
+    field.dataset.pickerReady = "1";
+    const wrap = document.createElement("span");
+    wrap.className = "date-field";
+    field.parentNode.insertBefore(wrap, field);
+    wrap.appendChild(field);
+    const calendar = document.createElement("input");
+    calendar.type = "date";
+    calendar.className = "date-calendar";
+    calendar.tabIndex = -1;
+    calendar.setAttribute("aria-hidden", "true");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "date-pick";
+    button.setAttribute("aria-label", field.dataset.pickerLabel || "Choose a date");
+    button.title = button.getAttribute("aria-label");
+    // A calendar, drawn: no emoji font is needed.
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 0h1.5v2h5V0H12v2h2a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H2a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1h2zM2.5 6v8.5h11V6zM4 8h2v2H4zm3 0h2v2H7zm3 0h2v2h-2zm-6 3h2v2H4zm3 0h2v2H7z");
+    svg.appendChild(path);
+    button.appendChild(svg);
+    wrap.appendChild(button);
+    wrap.appendChild(calendar);
+    button.addEventListener("click", function () {
+      calendar.value = parseDate(field.dataset.datePicker, field.value);
+      try { calendar.showPicker(); } catch (e) { field.focus(); }
+    });
+    calendar.addEventListener("change", function () {
+      if (!calendar.value) return;
+      field.value = formatDate(field.dataset.datePicker, calendar.value);
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+      field.focus();
+    });
+  }
+  document.addEventListener("htmx:load", function (event) {
+    const root = event.detail.elt;
+    if (root.querySelectorAll) root.querySelectorAll("input[data-date-picker]").forEach(addDatePicker);
   });
 
   // input[data-checked-by]: choosing an associate in "Other associate" chooses that

@@ -73,11 +73,23 @@ def test_salesperson_walks_the_help_page_through_the_dialog(
     assert type_select.locator("option").all_text_contents() == TYPES_BY_RANK
     type_select.select_option(label="Phone call")
 
-    # 5. Start: today by default.
+    # 5. Start: today by default, written as the app's language has it (day first), not
+    # as the browser's own date field would; the calendar button writes the same style.
     start_input = box.get_by_label("Start", exact=True)
-    expect(start_input).to_have_attribute("type", "date")
-    expect(start_input).to_have_value(today.isoformat())
-    start_input.fill(start.isoformat())
+    expect(start_input).to_have_attribute("type", "text")
+    expect(start_input).to_have_attribute("placeholder", "dd.mm.yyyy")
+    expect(start_input).to_have_value(f"{today:%d.%m.%Y}")
+    expect(box.get_by_role("button", name="Choose a date")).to_be_visible()
+    box.locator("input.date-calendar").evaluate(
+        """(calendar, iso) => {
+             calendar.value = iso;
+             calendar.dispatchEvent(new Event("change", {bubbles: true}));
+           }""",
+        start.isoformat(),
+    )
+    expect(start_input).to_have_value(f"{start:%d.%m.%Y}")
+    expect(start_input).to_be_focused()
+    start_input.fill(f"{start:%d.%m.%Y}")
 
     # 6. Description.
     box.get_by_label("Description", exact=True).fill(
@@ -359,8 +371,8 @@ def expect_focus_back_on_task_menu(page: Page) -> None:
 
 
 def _date_keys(day) -> str:
-    """What one types into Chromium's en-US date field: mm dd yyyy."""
-    return f"{day:%m%d%Y}"
+    """What one types into the Start field: the date as the app's language writes it."""
+    return f"{day:%d.%m.%Y}"
 
 
 def _open_dialog_by_keyboard(page: Page) -> None:
@@ -392,7 +404,7 @@ def test_keyboard_only_through_the_whole_dialog(crm_world, logged_in_page, live_
     keys.press("Tab")
     expect(box.get_by_label("Start", exact=True)).to_be_focused()
     keys.type(_date_keys(start))
-    expect(box.get_by_label("Start", exact=True)).to_have_value(start.isoformat())
+    expect(box.get_by_label("Start", exact=True)).to_have_value(_date_keys(start))
     tab_to(page, box.get_by_label("Description", exact=True))
     keys.type("Tastatur hele veien")
 

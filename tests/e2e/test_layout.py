@@ -174,6 +174,16 @@ def quick_search(page: Page, live_url: str, app: SimpleNamespace) -> None:
     expect(page.locator("#quick-search-results .quick-results li")).to_have_count(6)
 
 
+def generate_help(page: Page, live_url: str, app: SimpleNamespace) -> None:
+    page.goto(f"{live_url}/followups/help/")
+    expect(page.locator("main ol > li")).to_have_count(12)
+
+
+def settings(page: Page, live_url: str, app: SimpleNamespace) -> None:
+    page.goto(f"{live_url}/crm/settings/")
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
+
+
 def login(page: Page, live_url: str, app: SimpleNamespace) -> None:
     page.goto(f"{live_url}/login/")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
@@ -194,6 +204,8 @@ PAGES: dict[str, Visit] = {
     "followup": followup,
     "search-results": search_results,
     "quick-search": quick_search,
+    "help": generate_help,
+    "settings": settings,
     "login": login,
 }
 DIALOGS = {"dialog", "dialog-errors", "dialog-page"}

@@ -37,7 +37,10 @@ def test_norwegian_dialog_uses_the_help_pages_words_and_saves(
     expect(box.get_by_label("Type", exact=True)).to_be_focused()
 
     # The help page's words, as the labels assistive technology reads.
-    expect(box.get_by_label("Start", exact=True)).to_be_visible()
+    start = box.get_by_label("Start", exact=True)
+    expect(start).to_have_value(f"{timezone.localdate():%d.%m.%Y}")
+    expect(start).to_have_attribute("placeholder", "dd.mm.åååå")
+    expect(box.get_by_role("button", name="Velg en dato")).to_be_visible()
     description = box.get_by_label("Beskrivelse", exact=True)
     project = box.get_by_role("combobox", name="Prosjekt", exact=True)
     priority = box.get_by_label("Prioritet", exact=True)

@@ -433,3 +433,54 @@ def test_the_activity_lists_tick_keeps_the_focus(login, salesperson):
     for html in (listed, row):
         tick = tag(html, r'button type="submit" class="tick"')
         assert f'id="tick-{followup.pk}"' in tick and "data-keep-focus" in tick
+
+
+# Help and the date field ------------------------------------------------------------------
+
+
+def test_the_dialog_links_to_its_help_in_a_new_tab(login, salesperson, selection, members):
+    html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
+
+    link = tag(html, 'a class="help-link"')
+    assert f'href="{reverse("followups:generate_help")}"' in link
+    assert 'target="_blank"' in link and 'rel="noopener"' in link
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "step"),
+    [
+        ("en", "Create follow-ups", "Tick Create only one follow-up per company"),
+        ("nb", "Lag oppfølginger", "Merk av for Opprett bare én oppfølging på hvert firma"),
+    ],
+)
+def test_the_help_page_has_the_twelve_steps_in_the_users_language(
+    login, salesperson, language, heading, step
+):
+    client = login(salesperson)
+    client.cookies["django_language"] = language
+
+    response = client.get(reverse("followups:generate_help"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    assert len(re.findall(r"<li>", page.split("<ol>")[1].split("</ol>")[0])) >= 12
+    assert step in text(response)
+
+
+def test_a_date_typed_day_first_or_iso_is_the_same_day(
+    login, salesperson, selection, members, dialog_data
+):
+    client = login(salesperson)
+
+    day_first = client.post(
+        preview_url(selection), dialog_data(start_date="24.12.2026"), headers=HTMX
+    )
+    iso = client.post(preview_url(selection), dialog_data(start_date="2026-12-24"), headers=HTMX)
+    american = client.post(save_url(selection), dialog_data(start_date="12/24/2026"), headers=HTMX)
+
+    assert day_first.status_code == iso.status_code == 200
+    assert text(day_first) == text(iso)
+    assert "Enter a real date" not in text(day_first)
+    assert "Enter a real date, such as" in text(american)  # 24 December or a typo: not guessed
+    assert not FollowUp.objects.exists()

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 LONG_AGO = timezone.now() - timedelta(days=30)
 
+BAD_DATE = object()
+
 
 def url(followup) -> str:
     return reverse("followups:detail", args=[followup.pk])
@@ -150,8 +152,8 @@ def test_it_clears_the_project(login, salesperson, followup, data):
             "description",
             "Keep the description to 2048 characters (it has 2049).",
         ),
-        ({"start_date": "2026-02-30"}, "start_date", "Enter a real date, such as 2026-12-01."),
-        ({"start_date": "next week"}, "start_date", "Enter a real date, such as 2026-12-01."),
+        ({"start_date": "2026-02-30"}, "start_date", BAD_DATE),
+        ({"start_date": "next week"}, "start_date", BAD_DATE),
         ({"start_date": ""}, "start_date", "Enter the start date."),
         (
             {"start_date": "1999-12-31"},
@@ -178,6 +180,8 @@ def test_it_clears_the_project(login, salesperson, followup, data):
 )
 def test_it_validates_like_the_dialog(login, salesperson, followup, data, changes, field, message):
     response = login(salesperson).post(url(followup), data(**changes))
+    if message is BAD_DATE:  # the example is today, as the associate writes dates
+        message = f"Enter a real date, such as {timezone.localdate():%d.%m.%Y}."
 
     assert errors(response) == {field: [message]}
     assert message in response.content.decode().replace("&quot;", '"')

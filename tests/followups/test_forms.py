@@ -114,7 +114,7 @@ def test_it_requires_a_start_date(bind):
 @pytest.mark.parametrize("value", ["2026-02-30", "tomorrow", "02.03.2026x"])
 def test_it_refuses_a_bad_date(bind, value):
     assert errors(bind(start_date=value), "start_date") == [
-        "Enter a real date, such as 2026-12-01."
+        f"Enter a real date, such as {timezone.localdate():%d.%m.%Y}."
     ]
 
 

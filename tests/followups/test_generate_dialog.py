@@ -145,8 +145,10 @@ def test_it_shows_the_fields_in_the_help_pages_order(login, salesperson, selecti
 def test_it_fills_in_the_defaults(login, salesperson, selection, members):
     html = login(salesperson).get(url(selection), headers=HTMX).content.decode()
 
-    today = timezone.localdate().isoformat()
-    assert re.search(rf'<input type="date" name="start_date" value="{today}"', html)
+    today = f"{timezone.localdate():%d.%m.%Y}"  # the associate's style: day first
+    assert re.search(rf'<input type="text" name="start_date" value="{today}"', html)
+    assert 'placeholder="dd.mm.yyyy"' in html
+    assert 'data-date-picker="%d.%m.%Y"' in html
     assert re.search(r'<option value="" selected></option>', html)  # priority blank
     assert re.search(r'name="owner_mode" value="mine" id="[^"]+"\s+checked', html)
     assert not re.search(r'name="completed"[^>]*checked', html)

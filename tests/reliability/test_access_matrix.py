@@ -225,6 +225,7 @@ MATRIX = [
     Row("followups:generate_preview", ("selection",), "post", dialog, TASKS_READ, HTMX),
     Row("followups:generate_save", ("selection",), "post", dialog, TASKS_WRITE),
     Row("followups:project_options", expect=EVERY_ASSOCIATE),
+    Row("followups:generate_help", expect=EVERY_ASSOCIATE),
     Row("followups:activity_list", expect=EVERY_ASSOCIATE),
     Row("followups:history", expect=EVERY_ASSOCIATE),
     Row("followups:counters", expect=EVERY_ASSOCIATE),
