@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import heapq
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -23,20 +22,16 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from crm.access import associate_required
 
 from . import services
+from .bulk_views import bulk_form_for
 from .forms import FollowUpEditForm
 from .generation_views import selection_visible
+from .lists import FILTERS, activity_parts
 from .models import FollowUp
 from .paging import page_number, page_of
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 10
 SEARCH_MIN_LENGTH = 2
-FILTERS = ("open", "overdue", "today", "week")
-
-
-def start_of(day):
-    """Midnight at the start of `day`, in the site's time zone."""
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
 
 
 @require_GET
@@ -46,22 +41,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     completed today stays, struck through, until tomorrow."""
     show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
     today = timezone.localdate()
-    mine = FollowUp.objects.filter(owner=request.associate)
-    # Open ones, and those completed today (a closed range, which SQLite's planner reads
-    # from the index over completed follow-ups).
-    open_ = mine.filter(completed=False)
-    done_today = mine.filter(
-        completed=True,
-        completed_at__gte=start_of(today),
-        completed_at__lt=start_of(today + timedelta(1)),
-    )
-    if show == "overdue":
-        open_, done_today = open_.filter(start_date__lt=today), done_today.none()
-    elif show == "today":
-        open_, done_today = open_.filter(start_date=today), done_today.filter(start_date=today)
-    elif show == "week":
-        week = {"start_date__gte": today, "start_date__lt": today + timedelta(7)}
-        open_, done_today = open_.filter(**week), done_today.filter(**week)
+    open_, done_today = activity_parts(request.associate, show, today)
     # Each read in start-date order only as far as the page asked for, from its own index,
     # then merged: sorting the two together in the database would read every open row.
     number = page_number(request.GET.get("page"))
@@ -79,7 +59,14 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "followups/activity_list.html",
-        {"page": page, "show": show, "filters": FILTERS, "today": today, "show_owner": False},
+        {
+            "page": page,
+            "show": show,
+            "filters": FILTERS,
+            "today": today,
+            "show_owner": False,
+            "bulk_form": bulk_form_for(request, source="activities", show=show),
+        },
     )
 
 
@@ -179,6 +166,7 @@ def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
             "followup": followup,
             "today": timezone.localdate(),
             "show_owner": request.POST.get("show_owner") == "1",
+            "bulk_form": request.POST.get("bulk") == "1",
             "next": request.POST.get("next", ""),
         },
     )

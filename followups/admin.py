@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Project
 
 from .forms import FollowUpRulesForm, with_current
-from .models import FollowUp, FollowUpType, Generation, Priority
+from .models import BulkChange, FollowUp, FollowUpType, Generation, Priority
 
 
 class FollowUpAdminForm(FollowUpRulesForm):
@@ -95,6 +95,26 @@ class GenerationAdmin(admin.ModelAdmin):
     list_filter = ["owner_mode", "one_per_company", "completed", "type"]
     list_select_related = ["created_by__user", "type"]
     search_fields = ["selection_name", "description", "created_by__user__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BulkChange)
+class BulkChangeAdmin(admin.ModelAdmin):
+    """Changes made to many follow-ups at once, and their undo: read-only."""
+
+    list_display = ["created_at", "created_by", "summary", "changed_count", "undone_at"]
+    list_filter = ["action"]
+    list_select_related = ["created_by__user"]
+    search_fields = ["summary", "created_by__user__username"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

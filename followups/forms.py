@@ -20,11 +20,17 @@ from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Project
 from selections import dynamic
 from selections.models import Selection
 
-from .models import DESCRIPTION_MAX_LENGTH, FollowUp, FollowUpType, OwnerMode, Priority
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    EARLIEST_START,
+    LATEST_START,
+    FollowUp,
+    FollowUpType,
+    OwnerMode,
+    Priority,
+)
 from .services import NO_CRITERIA_MESSAGE, Choices
 
-EARLIEST_START = date(2000, 1, 1)
-LATEST_START = date(2099, 12, 31)
 # A user ticks members on the page they see; "show all" pages hold at most 5,000.
 MAX_SELECTED_MEMBERS = 5000
 

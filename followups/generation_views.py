@@ -20,6 +20,7 @@ from crm.models import Associate
 from selections.models import Selection
 
 from . import services
+from .bulk_views import bulk_form_for
 from .models import FollowUp, Generation
 
 PAGE_SIZE = 50
@@ -78,6 +79,7 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_owner": True,
             "untouched": untouched,
             "changed": changed,
+            "bulk_form": bulk_form_for(request, source="generation", generation=generation.pk),
         },
     )
 

@@ -4,6 +4,7 @@ create them in bulk from a selection."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
@@ -17,6 +18,9 @@ from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate, Company, Person, Proj
 from selections.models import Selection
 
 DESCRIPTION_MAX_LENGTH = 2048
+# The start dates a follow-up may be given.
+EARLIEST_START = date(2000, 1, 1)
+LATEST_START = date(2099, 12, 31)
 LIST_TITLE_LENGTH = 80  # characters of a title in the lists
 
 
@@ -371,3 +375,76 @@ class FollowUp(models.Model):
         if len(title) <= LIST_TITLE_LENGTH:
             return title
         return title[: LIST_TITLE_LENGTH - 1] + "…"
+
+
+class BulkAction(models.TextChoices):
+    COMPLETE = "complete", _("Mark completed")
+    REOPEN = "reopen", _("Open again")
+    MOVE = "move", _("Move the start")
+    REASSIGN = "reassign", _("Reassign")
+    PRIORITY = "priority", _("Change priority")
+    DELETE = "delete", _("Delete")
+
+
+class BulkChange(models.Model):
+    """One change made to many follow-ups at once, with each row as it was before
+    (BulkChangeRow), so that it can be undone while those rows are unchanged since."""
+
+    action = models.CharField(_("action"), max_length=20, choices=BulkAction.choices)
+    summary = models.CharField(_("what was done"), max_length=300)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    created_by = models.ForeignKey(
+        Associate, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    changed_count = models.PositiveIntegerField(_("follow-ups changed"), default=0)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        Associate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+    restored_count = models.PositiveIntegerField(_("follow-ups restored by undo"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
+
+    def __str__(self) -> str:
+        return f"{self.summary} · {self.created_at:%Y-%m-%d %H:%M} · {self.changed_count}"
+
+
+class BulkChangeRow(models.Model):
+    """A follow-up as it was just before a bulk change: every column, as plain values
+    (no foreign keys), so that a deleted follow-up can be put back and a changed one
+    restored. `followup_id` is the follow-up's own id."""
+
+    change = models.ForeignKey(BulkChange, on_delete=models.CASCADE, related_name="rows")
+    followup_id = models.BigIntegerField()
+    type_id = models.BigIntegerField()
+    start_date = models.DateField()
+    description = models.TextField()
+    project_id = models.BigIntegerField(null=True)
+    priority_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField()
+    company_id = models.BigIntegerField(null=True)
+    person_id = models.BigIntegerField(null=True)
+    completed = models.BooleanField()
+    completed_at = models.DateTimeField(null=True)
+    created_by_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    generation_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "followup_id"], name="followups_bulk_row_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_id} · {self.followup_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, generation_views, views
+from . import activity_views, bulk_views, generation_views, views
 
 app_name = "followups"
 urlpatterns = [
@@ -18,5 +18,9 @@ urlpatterns = [
     path("generations/", generation_views.generation_list, name="generation_list"),
     path("generations/<int:pk>/", generation_views.generation_detail, name="generation_detail"),
     path("generations/<int:pk>/undo/", generation_views.generation_undo, name="generation_undo"),
+    path("followups/bulk/check/", bulk_views.bulk_confirm, name="bulk_confirm"),
+    path("followups/bulk/", bulk_views.bulk_apply, name="bulk_apply"),
+    path("followups/bulk/<int:pk>/", bulk_views.bulk_detail, name="bulk_detail"),
+    path("followups/bulk/<int:pk>/undo/", bulk_views.bulk_undo, name="bulk_undo"),
     path("followups/<int:pk>/toggle/", activity_views.toggle_completed, name="toggle_completed"),
 ]

@@ -15,7 +15,8 @@
 //   [data-combobox]        the ARIA combobox pattern over a server-filled listbox, whose
 //                          [data-more] option loads the next page when reached.
 //   [data-keep-focus]      keeps the focus when htmx swaps the content around it (by id).
-//   [data-select-all]      ticks or unticks every member checkbox of its table.
+//   [data-select-all]      ticks or unticks every checkbox of its form named by its value
+//                          (members when empty).
 //   form[data-member-ranges] sends its ticked members as one value of id ranges.
 //   form[data-task-choices]  the Task menu: "the N ticked members" once a row is ticked.
 //   details[data-menu]     a menu (Task) that closes when a choice is made or on Esc.
@@ -511,7 +512,8 @@
   document.addEventListener("change", function (event) {
     const all = event.target.closest("[data-select-all]");
     if (!all) return;
-    document.querySelectorAll("input[name=members][form=" + all.getAttribute("form") + "]")
+    const name = all.dataset.selectAll || "members";
+    document.querySelectorAll("input[name=" + name + "][form=" + all.getAttribute("form") + "]")
       .forEach(function (box) { box.checked = all.checked; });
   });
 

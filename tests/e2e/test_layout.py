@@ -174,6 +174,18 @@ def quick_search(page: Page, live_url: str, app: SimpleNamespace) -> None:
     expect(page.locator("#quick-search-results .quick-results li")).to_have_count(6)
 
 
+def bulk_dialog(page: Page, live_url: str, app: SimpleNamespace) -> None:
+    """The confirmation of a change to the ticked rows of the activity list."""
+    page.goto(f"{live_url}/activities/")
+    page.locator("table.followups tbody tr").first.locator("input[name=ids]").check()
+    page.get_by_label("Bulk change").select_option("move")
+    page.get_by_role("button", name="The ticked ones…").click()
+    box = page.locator("#bulk-dialog")
+    box.get_by_label("or by days").fill("7")
+    box.get_by_role("button", name="Check").click()
+    expect(box.get_by_role("button", name="Change 1 follow-up")).to_be_visible()
+
+
 def generate_help(page: Page, live_url: str, app: SimpleNamespace) -> None:
     page.goto(f"{live_url}/followups/help/")
     expect(page.locator("main ol > li")).to_have_count(12)
@@ -204,6 +216,7 @@ PAGES: dict[str, Visit] = {
     "followup": followup,
     "search-results": search_results,
     "quick-search": quick_search,
+    "bulk-dialog": bulk_dialog,
     "help": generate_help,
     "settings": settings,
     "login": login,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from crm.factories import FollowUpTypeFactory, SelectionFactory, UserFactory
+from followups import services
 from selections.models import Visibility
 
 from .helpers import bulk_members
@@ -58,3 +60,15 @@ def dialog_data(call_type):
 def staff_admin(db):
     """An administrator: staff and superuser, with no associate (admin only)."""
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def generated(salesperson, selection, members, call_type):
+    """Ten follow-ups of one generation, in the salesperson's list."""
+    choices = services.Choices(
+        type=call_type, start_date=timezone.localdate(), description="Ring", owner_mode="mine"
+    )
+    generation, _ = services.followups_generate(
+        selection=selection, creator=salesperson, choices=choices, key=uuid.uuid4()
+    )
+    return generation

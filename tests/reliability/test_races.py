@@ -242,18 +242,6 @@ def test_members_removed_just_before_the_save_are_not_generated(
 # An undo and a change of one of its follow-ups, on every database --------------------
 
 
-@pytest.fixture
-def generated(salesperson, selection, members, call_type):
-    """Ten follow-ups of one generation, in the salesperson's list."""
-    choices = services.Choices(
-        type=call_type, start_date=timezone.localdate(), description="Ring", owner_mode="mine"
-    )
-    generation, _ = services.followups_generate(
-        selection=selection, creator=salesperson, choices=choices, key=uuid.uuid4()
-    )
-    return generation
-
-
 def undo(client, generation):
     response = client.post(reverse("followups:generation_undo", args=[generation.pk]))
     assert response.status_code == 302, response.content.decode()[:500]

@@ -1,0 +1,380 @@
+"""Changing many follow-ups at once from the activity list and a generation's page: the
+confirmation's counts and reasons, the set-based change, the rights of single edits row
+by row, the record, and undo while the rows are unchanged since."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.factories import AssociateFactory, CompanyFactory, FollowUpFactory, PriorityFactory
+from followups import bulk
+from followups.models import BulkAction, BulkChange, BulkChangeRow, FollowUp
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+CHECK = reverse("followups:bulk_confirm")
+APPLY = reverse("followups:bulk_apply")
+TODAY = timezone.localdate()
+
+
+def text(response) -> str:
+    html = response.content.decode()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def post(scope="ticked", ids=(), action="complete", **fields) -> dict:
+    data = {
+        "source": "activities",
+        "show": "open",
+        "next": "/activities/",
+        "scope": scope,
+        "ids": [str(i) for i in ids],
+        "action": action,
+    }
+    data.update({k: str(v) for k, v in fields.items()})
+    return data
+
+
+def snapshot() -> set[tuple]:
+    return set(
+        FollowUp.objects.values_list(
+            "id", "start_date", "owner_id", "priority_id", "completed", "completed_at", "updated_at"
+        )
+    )
+
+
+@pytest.fixture
+def mine(salesperson):
+    """Five open follow-ups of the salesperson's, two days overdue to two days ahead."""
+    return [
+        FollowUpFactory(owner=salesperson, start_date=TODAY + timedelta(days=d))
+        for d in (-2, -1, 0, 1, 2)
+    ]
+
+
+# The confirmation ---------------------------------------------------------------------------
+
+
+def test_the_confirmation_counts_what_changes_and_why_the_rest_is_skipped(login, salesperson, mine):
+    colleague_made = FollowUpFactory(owner=salesperson, created_by=AssociateFactory())
+    done = FollowUpFactory(owner=salesperson, completed=True)
+    client = login(salesperson)
+
+    response = client.post(
+        CHECK, post(ids=[f.pk for f in mine] + [colleague_made.pk, done.pk]), headers=HTMX
+    )
+
+    assert response.status_code == 200
+    page = text(response)
+    # The owner may change what a colleague created for them; a completed one is skipped.
+    assert "6 follow-ups will be changed." in page
+    assert "1 skipped: already completed." in page
+    assert "Change 6 follow-ups" in page
+    assert FollowUp.objects.filter(completed=True).count() == 1  # nothing changed yet
+
+
+def test_a_colleagues_follow_up_is_skipped_as_not_yours(login, salesperson, manager, mine, group):
+    colleague = AssociateFactory(primary_group=group, roles=["Salesperson"])
+    theirs = FollowUpFactory(owner=colleague, created_by=colleague)
+    data = post(action="complete", scope="all")
+    data.update(source="generation")
+    # On a generation's page a salesperson sees colleagues' rows too.
+    generation = _generation_with([*mine, theirs], salesperson)
+    data["generation"] = str(generation.pk)
+
+    response = login(salesperson).post(CHECK, data, headers=HTMX)
+
+    page = text(response)
+    assert "5 follow-ups will be changed." in page
+    assert "1 skipped: not yours to change." in page
+
+
+def _generation_with(followups, creator):
+    from crm.factories import FollowUpTypeFactory
+    from followups.models import Generation, OwnerMode
+
+    generation = Generation.objects.create(
+        created_by=creator,
+        selection_name="Kunder",
+        type=FollowUpTypeFactory(),
+        start_date=TODAY,
+        description="x",
+        owner_mode=OwnerMode.MINE,
+        created_count=len(followups),
+    )
+    FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(generation=generation)
+    return generation
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"action": "move"}, "start_date", "Enter the new start, or a number of days."),
+        (
+            {"action": "move", "start_date": "2027-01-04", "days": "3"},
+            "days",
+            "Enter a new start or a number of days, not both.",
+        ),
+        ({"action": "move", "days": "x"}, "days", "Enter a whole number of days, such as 7"),
+        ({"action": "move", "start_date": "1999-12-31"}, "start_date", "between 2000 and 2099"),
+        ({"action": "reassign"}, "owner", "Choose who gets the follow-ups."),
+        ({"action": "nonsense"}, "action", "Select a valid choice"),
+    ],
+)
+def test_a_wrong_value_is_answered_next_to_its_field(
+    login, salesperson, mine, fields, field, message
+):
+    before = snapshot()
+    data = post(ids=[mine[0].pk], **fields)
+
+    response = login(salesperson).post(CHECK, data, headers=HTMX)
+    applied = login(salesperson).post(APPLY, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    if field == "action":
+        assert message in text(response)
+    else:
+        error = re.search(
+            rf'<div class="errorlist" id="bulk_{field}-error">(.*?)</div>', html, re.S
+        )
+        assert error and message in unescape(error.group(1)), html
+    assert applied.status_code == 400
+    assert snapshot() == before
+
+
+def test_just_chosen_under_the_list_the_fields_are_asked_for_without_errors(
+    login, salesperson, mine
+):
+    response = login(salesperson).post(
+        CHECK, post(ids=[mine[0].pk], action="move", fresh="1"), headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert 'id="bulk_start_date"' in html
+    assert "errorlist" not in html
+    assert "Fill in the fields above" in text(response)
+
+
+def test_nothing_ticked_says_what_to_do(login, salesperson, mine):
+    response = login(salesperson).post(CHECK, post(ids=[]), headers=HTMX)
+
+    assert "Tick at least one follow-up, or choose all that match." in text(response)
+
+
+# The change --------------------------------------------------------------------------------
+
+
+def test_mark_completed_for_all_that_match_changes_every_page(login, salesperson):
+    rows = FollowUpFactory.create_batch(60, owner=salesperson)  # more than one page
+    client = login(salesperson)
+
+    response = client.post(APPLY, post(scope="all", action="complete"))
+
+    assert response.status_code == 302 and response["Location"] == "/activities/"
+    assert FollowUp.objects.filter(pk__in=[r.pk for r in rows], completed=True).count() == 60
+    record = BulkChange.objects.get()
+    assert (record.action, record.changed_count, record.created_by) == ("complete", 60, salesperson)
+    assert BulkChangeRow.objects.filter(change=record).count() == 60
+    assert not FollowUp.objects.filter(completed=True, completed_at__isnull=True).exists()
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Mark completed: 60 follow-ups." in m and "Undo" in m for m in messages)
+
+
+def test_the_queries_do_not_grow_with_the_rows(login, salesperson, django_assert_num_queries):
+    client = login(salesperson)
+    client.get("/activities/")  # the session and the user are read once, as for any page
+    FollowUpFactory.create_batch(3, owner=salesperson)
+    with django_assert_num_queries(QUERIES_APPLY):
+        client.post(APPLY, post(scope="all", action="move", days="7"))
+    FollowUpFactory.create_batch(40, owner=salesperson)
+    with django_assert_num_queries(QUERIES_APPLY):
+        client.post(APPLY, post(scope="all", action="move", days="7"))
+
+
+# The request's own (session, user, associate, rights), the transaction's, the record,
+# the snapshot, one UPDATE and the message: the same for 3 rows as for 43.
+QUERIES_APPLY = 12
+
+
+def test_move_by_days_and_to_a_date(login, salesperson, mine):
+    client = login(salesperson)
+
+    client.post(APPLY, post(ids=[mine[0].pk, mine[1].pk], action="move", days="+7"))
+    client.post(APPLY, post(ids=[mine[2].pk], action="move", start_date="24.12.2026"))
+
+    mine_now = {f.pk: f.start_date for f in FollowUp.objects.all()}
+    assert mine_now[mine[0].pk] == TODAY + timedelta(days=5)
+    assert mine_now[mine[1].pk] == TODAY + timedelta(days=6)
+    assert mine_now[mine[2].pk] == date(2026, 12, 24)
+    assert mine_now[mine[3].pk] == TODAY + timedelta(days=1)  # not ticked
+
+
+def test_a_move_that_would_leave_the_years_skips_that_row(login, salesperson):
+    late = FollowUpFactory(owner=salesperson, start_date=date(2099, 12, 20))
+    early = FollowUpFactory(owner=salesperson, start_date=date(2099, 1, 1))
+
+    page = text(
+        login(salesperson).post(
+            CHECK, post(ids=[late.pk, early.pk], action="move", days="30"), headers=HTMX
+        )
+    )
+    login(salesperson).post(APPLY, post(ids=[late.pk, early.pk], action="move", days="30"))
+
+    assert "1 skipped: the start would leave 2000–2099." in page
+    late.refresh_from_db()
+    early.refresh_from_db()
+    assert late.start_date == date(2099, 12, 20)
+    assert early.start_date == date(2099, 1, 31)
+
+
+def test_reassign_only_to_whom_the_user_level_allows(login, salesperson, mine, group, outsider):
+    colleague = AssociateFactory(primary_group=group, roles=["Salesperson"])
+    client = login(salesperson)
+    before = snapshot()
+
+    refused = client.post(APPLY, post(ids=[mine[0].pk], action="reassign", owner=outsider.pk))
+    assert refused.status_code == 400
+    assert "You cannot assign follow-ups to that associate." in text(refused)
+    assert snapshot() == before
+
+    client.post(APPLY, post(ids=[mine[0].pk, mine[1].pk], action="reassign", owner=colleague.pk))
+    assert set(FollowUp.objects.filter(owner=colleague).values_list("pk", flat=True)) == {
+        mine[0].pk,
+        mine[1].pk,
+    }
+
+
+def test_change_priority_and_remove_it(login, salesperson, mine):
+    high = PriorityFactory(name="Urgent")
+    client = login(salesperson)
+
+    client.post(APPLY, post(ids=[f.pk for f in mine[:3]], action="priority", priority=high.pk))
+    assert FollowUp.objects.filter(priority=high).count() == 3
+    client.post(APPLY, post(ids=[mine[0].pk], action="priority", priority=""))
+    assert FollowUp.objects.filter(priority=high).count() == 2
+
+
+def test_rows_the_user_cannot_see_are_never_in_scope(login, salesperson, outsider):
+    hidden = FollowUpFactory(owner=outsider)
+
+    login(salesperson).post(APPLY, post(ids=[hidden.pk], action="delete"))
+
+    assert FollowUp.objects.filter(pk=hidden.pk).exists()
+    assert BulkChange.objects.get().changed_count == 0
+
+
+# Undo --------------------------------------------------------------------------------------
+
+
+def test_undo_puts_back_what_nobody_changed_since_and_keeps_the_rest(login, salesperson, mine):
+    client = login(salesperson)
+    before = {f.pk: (f.start_date, f.updated_at) for f in FollowUp.objects.all()}
+    client.post(APPLY, post(scope="all", action="move", days="7"))
+    record = BulkChange.objects.get()
+    edited = FollowUp.objects.get(pk=mine[0].pk)
+    edited.description = "Changed by hand after the move"
+    edited.save()  # a single edit between the change and its undo
+
+    page = text(client.get(reverse("followups:bulk_detail", args=[record.pk])))
+    assert "4 can be put back, 1 changed since" in page
+    response = client.post(reverse("followups:bulk_undo", args=[record.pk]), follow=True)
+
+    assert "Put back 4 follow-ups as they were. Kept 1 that was changed since." in text(response)
+    now = {f.pk: (f.start_date, f.updated_at) for f in FollowUp.objects.all()}
+    for pk in before:
+        if pk == mine[0].pk:
+            assert now[pk][0] == before[pk][0] + timedelta(days=7)
+        else:
+            assert now[pk] == before[pk]  # untouched again: a generation's undo may take it
+    again = client.post(reverse("followups:bulk_undo", args=[record.pk]), follow=True)
+    assert "already undone" in text(again)
+
+
+def test_undo_of_mark_completed_opens_them_again(login, salesperson, mine):
+    client = login(salesperson)
+    before = snapshot()
+    client.post(APPLY, post(scope="all", action="complete"))
+    assert FollowUp.objects.filter(completed=True).count() == 5
+
+    client.post(reverse("followups:bulk_undo", args=[BulkChange.objects.get().pk]))
+
+    assert snapshot() == before
+
+
+def test_delete_and_undo_put_the_rows_back_with_their_ids(login, salesperson, mine):
+    client = login(salesperson)
+    gone_company = mine[1].company
+    before = {f.pk: f.description for f in FollowUp.objects.all()}
+
+    client.post(APPLY, post(ids=[mine[0].pk, mine[1].pk], action="delete"))
+    assert set(FollowUp.objects.values_list("pk", flat=True)) == set(before) - {
+        mine[0].pk,
+        mine[1].pk,
+    }
+    gone_company.delete()  # meanwhile: its follow-up cannot come back
+    client.post(reverse("followups:bulk_undo", args=[BulkChange.objects.get().pk]))
+
+    assert {f.pk: f.description for f in FollowUp.objects.all()} == {
+        pk: d for pk, d in before.items() if pk != mine[1].pk
+    }
+    assert BulkChange.objects.get().restored_count == 1
+    assert FollowUpFactory(owner=salesperson, company=CompanyFactory()).pk > max(before)
+
+
+def test_only_its_maker_sees_and_undoes_a_change(login, salesperson, manager, mine):
+    login(salesperson).post(APPLY, post(scope="all", action="complete"))
+    record = BulkChange.objects.get()
+
+    client = login(manager)
+    assert client.get(reverse("followups:bulk_detail", args=[record.pk])).status_code == 404
+    assert client.post(reverse("followups:bulk_undo", args=[record.pk])).status_code == 404
+    assert FollowUp.objects.filter(completed=True).count() == 5
+
+
+# The lists ---------------------------------------------------------------------------------
+
+
+def test_the_activity_list_has_the_bar_and_a_checkbox_per_row(login, salesperson, mine):
+    html = login(salesperson).get("/activities/?show=overdue").content.decode()
+
+    assert 'id="bulk-form"' in html
+    assert 'name="show" value="overdue"' in html
+    assert html.count('name="ids"') == 2  # the two overdue rows
+    assert 'data-select-all="ids"' in html
+
+
+def test_all_that_match_follows_the_lists_filter(login, salesperson, mine):
+    login(salesperson).post(APPLY, {**post(scope="all", action="complete"), "show": "overdue"})
+
+    assert set(FollowUp.objects.filter(completed=True).values_list("pk", flat=True)) == {
+        mine[0].pk,
+        mine[1].pk,
+    }
+
+
+def test_a_ticked_row_is_still_one_row_after_its_tick(login, salesperson, mine):
+    """A row swapped after its completed tick keeps the select column."""
+    response = login(salesperson).post(
+        reverse("followups:toggle_completed", args=[mine[0].pk]),
+        {"next": "/activities/", "bulk": "1"},
+        headers=HTMX,
+    )
+
+    assert 'name="ids"' in response.content.decode()
+
+
+def test_the_counts_are_one_query(salesperson, mine, django_assert_num_queries):
+    scope = FollowUp.objects.filter(owner=salesperson)
+    change = bulk.Change(action=BulkAction.MOVE, days=7)
+    salesperson.user.has_perm("crm.see_all_associates")  # the permission cache, as in a request
+    with django_assert_num_queries(1):
+        counts = bulk.bulk_counts(scope, change, salesperson)
+    assert (counts.matching, counts.change, counts.skipped) == (5, 5, 0)
