@@ -9,7 +9,7 @@ import heapq
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +21,12 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from crm.access import associate_required
 
-from . import services
+from . import export, services
 from .bulk_views import bulk_form_for
 from .forms import FollowUpEditForm
 from .generation_views import selection_visible
-from .lists import FILTERS, activity_parts
-from .models import FollowUp
+from .lists import FILTERS, activity_parts, activity_rows
+from .models import FollowUp, Generation
 from .paging import page_number, page_of
 
 PAGE_SIZE = 50
@@ -222,3 +222,30 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+EXPORTS = {"csv": export.csv_response, "xlsx": export.xlsx_response}
+
+
+@require_GET
+@associate_required
+def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A list as a file: the activity list with its filter (?show=), the history
+    (?source=history) or a generation's follow-ups (?generation=<id>), every page."""
+    if fmt not in EXPORTS:
+        raise Http404
+    source = request.GET.get("source", "activities")
+    if source == "generation":
+        try:
+            pk = int(request.GET.get("generation", ""))
+        except ValueError:
+            raise Http404 from None
+        generation = get_object_or_404(Generation.objects.visible_to(request.associate), pk=pk)
+        rows = FollowUp.objects.visible_to(request.associate).filter(generation=generation)
+        name = f"generation-{generation.pk}"
+    elif source == "history":
+        rows, name = FollowUp.objects.filter(owner=request.associate), "history"
+    else:
+        show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
+        rows, name = activity_rows(request.associate, show), f"activities-{show}"
+    return EXPORTS[fmt](rows, f"{name}-{timezone.localdate():%Y-%m-%d}")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("activities/", activity_views.activity_list, name="activity_list"),
     path("activities/history/", activity_views.history, name="history"),
     path("activities/counters/", activity_views.counters, name="counters"),
+    path("activities/export.<str:fmt>", activity_views.export_list, name="export"),
     path("activities/search/", activity_views.quick_search, name="quick_search"),
     path("followups/<int:pk>/", activity_views.followup_detail, name="detail"),
     path("generations/", generation_views.generation_list, name="generation_list"),

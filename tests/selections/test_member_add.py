@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.urls import reverse
 
 from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections.models import Visibility
@@ -91,7 +92,9 @@ def test_it_answers_htmx_with_the_members_fragment_and_the_messages(login, sales
     assert html.lstrip().startswith('<div id="members">')
     assert "<html" not in html
     assert "1 member<" in html
-    assert "<td>Fjordlys Energi AS</td>" in html
+    # The member's row leads to the company's card.
+    card = reverse("crm:company", args=[company.pk])
+    assert f'<td><a href="{card}">Fjordlys Energi AS</a></td>' in html
     assert 'id="messages" class="messages" role="status" aria-live="polite" hx-swap-oob="true"' in (
         html
     )
