@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from crm.access import associate_required
+from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
 from . import export, services
 from .bulk_views import bulk_form_for
-from .forms import FollowUpEditForm
+from .forms import FollowUpEditForm, FollowUpNewForm
 from .generation_views import selection_visible
 from .lists import FILTERS, activity_parts, activity_rows
 from .models import FollowUp, Generation
@@ -249,3 +250,38 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
         show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
         rows, name = activity_rows(request.associate, show), f"activities-{show}"
     return EXPORTS[fmt](rows, f"{name}-{timezone.localdate():%Y-%m-%d}")
+
+
+@require_http_methods(["GET", "POST"])
+@associate_required
+def followup_new(request: HttpRequest) -> HttpResponse:
+    """A single follow-up, with the dialog's fields and rules; from a company's or a
+    person's card, at that company or person (?company=, ?person=)."""
+    if not request.user.has_perm(PERM_CREATE_SELECTION_TASKS):
+        raise PermissionDenied(_("Your role does not allow creating follow-ups."))
+    initial = {k: _id(request.GET.get(k)) or None for k in ("company", "person")}
+    form = FollowUpNewForm(
+        request.POST if request.method == "POST" else None,
+        instance=FollowUp(),
+        associate=request.associate,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        followup = services.followup_create(values=form.values(), by=request.associate)
+        messages.success(request, _("Created the follow-up."))
+        return redirect("followups:detail", pk=followup.pk)
+    return render(
+        request,
+        "followups/followup_new.html",
+        {
+            "form": form,
+            "company": Company.objects.filter(pk=_id(form["company"].value())).first(),
+            "person": Person.objects.filter(pk=_id(form["person"].value())).first(),
+        },
+    )
+
+
+def _id(value) -> int:
+    """An id from a form's value, or 0 (which no row has) for anything else."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 19 else 0

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.dates import StyleDateField
-from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Project
+from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Company, Person, Project
 from selections import dynamic
 from selections.models import Selection
 
@@ -511,3 +511,44 @@ class FollowUpEditForm(FollowUpRulesForm):
         the row as it is then, not over the copy the form was shown with)."""
         data = self.cleaned_data
         return {**{name: data[name] for name in self._meta.fields}, "project": data.get("project")}
+
+
+class FollowUpNewForm(FollowUpEditForm):
+    """One new follow-up, with the edit form's fields and rules (and so the dialog's),
+    plus Completed; at a company, a person, or both (the person's company then)."""
+
+    completed = GenerateFollowUpsForm.base_fields["completed"]
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    person = forms.ModelChoiceField(
+        queryset=Person.objects.select_related("company"), required=False, widget=forms.HiddenInput
+    )
+
+    class Meta(FollowUpEditForm.Meta):
+        fields = [*FollowUpEditForm.Meta.fields, "completed"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["owner"].initial = self.associate.pk
+            self.fields["start_date"].initial = timezone.localdate
+
+    def clean(self):
+        data = super().clean()
+        person, company = data.get("person"), data.get("company")
+        if person is not None:
+            if company is not None and person.company_id not in (None, company.pk):
+                raise ValidationError(_("That person is not at that company; reload the page."))
+            data["company"] = person.company
+        return data
+
+    def values(self) -> dict:
+        """What services.followup_create writes."""
+        data = self.cleaned_data
+        return {
+            **self.changes(),
+            "completed": bool(data.get("completed")),
+            "company": data.get("company"),
+            "person": data.get("person"),
+        }

@@ -481,6 +481,18 @@ def followup_save_changes(*, followup: FollowUp, changes: dict, by: Associate) -
     return followup
 
 
+def followup_create(*, values: dict, by: Associate) -> FollowUp:
+    """One follow-up made by hand (not generated), completed with the time if so."""
+    now = timezone.now()
+    return FollowUp.objects.create(
+        **values,
+        completed_at=now if values.get("completed") else None,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 @dataclass
 class UndoResult:
     removed: int

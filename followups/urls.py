@@ -15,6 +15,7 @@ urlpatterns = [
     path("activities/counters/", activity_views.counters, name="counters"),
     path("activities/export.<str:fmt>", activity_views.export_list, name="export"),
     path("activities/search/", activity_views.quick_search, name="quick_search"),
+    path("followups/new/", activity_views.followup_new, name="new"),
     path("followups/<int:pk>/", activity_views.followup_detail, name="detail"),
     path("generations/", generation_views.generation_list, name="generation_list"),
     path("generations/<int:pk>/", generation_views.generation_detail, name="generation_detail"),

@@ -258,7 +258,8 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 6: the same of those completed today, merged with them
     # 7: those follow-ups, with project, company and person
     # 8-10: their types, priorities and owners (with logins)
-    with django_assert_num_queries(10):
+    # 11-12: the user's rights, through the user and their roles ("New follow-up")
+    with django_assert_num_queries(12):
         response = client.get(URL)
 
     assert len(rows(response)) == min(n, PAGE_SIZE)

@@ -146,3 +146,9 @@ def test_a_us_style_associate_gets_us_dates(login, salesperson):
     rows = csv_rows(client.get(url("csv")))
 
     assert rows[1][0] == "12/24/2026"
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    response = client.get(url("csv"))
+
+    assert response.status_code == 302 and "/login/" in response["Location"]

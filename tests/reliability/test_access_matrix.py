@@ -226,6 +226,8 @@ MATRIX = [
     Row("followups:generate_save", ("selection",), "post", dialog, TASKS_WRITE),
     Row("followups:project_options", expect=EVERY_ASSOCIATE),
     Row("followups:generate_help", expect=EVERY_ASSOCIATE),
+    # A single follow-up: every role that may create tasks (outsider is a salesperson).
+    Row("followups:new", expect=MANAGE_READ),
     Row("followups:activity_list", expect=EVERY_ASSOCIATE),
     Row("followups:history", expect=EVERY_ASSOCIATE),
     Row("followups:counters", expect=EVERY_ASSOCIATE),
