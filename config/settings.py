@@ -195,6 +195,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Oslo")
+# Whose public holidays are not working days ("in N working days"): an ISO 3166 code.
+HOLIDAY_COUNTRY = os.environ.get("HOLIDAY_COUNTRY", "NO")
 USE_I18N = True
 # Dates and times per language (config/formats/): day first and 24-hour in both.
 FORMAT_MODULE_PATH = ["config.formats"]

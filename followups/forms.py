@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from crm.dates import StyleDateField
 from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Company, Person, Project
+from crm.workdays import working_days_after
 from selections import dynamic
 from selections.models import Selection
 
@@ -33,6 +34,7 @@ from .services import NO_CRITERIA_MESSAGE, Choices
 
 # A user ticks members on the page they see; "show all" pages hold at most 5,000.
 MAX_SELECTED_MEMBERS = 5000
+MAX_WORKING_DAYS = 250  # about a year
 
 
 def find_projects(text: str):
@@ -220,6 +222,18 @@ class GenerateFollowUpsForm(forms.Form):
         label=_("Start"),
         error_messages={"required": _("Enter the start date.")},
     )
+    start_in_days = forms.IntegerField(
+        label=_("or in working days"),
+        required=False,
+        min_value=0,
+        max_value=MAX_WORKING_DAYS,
+        widget=forms.NumberInput(attrs={"data-working-days": "", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter a whole number of working days, such as 3."),
+            "min_value": _("Enter 0 or more working days."),
+            "max_value": _("Enter at most %(limit_value)s working days."),
+        },
+    )
     description = DescriptionField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -320,8 +334,22 @@ class GenerateFollowUpsForm(forms.Form):
         except ValidationError:
             return 0
 
+    def working_start(self) -> date | None:
+        """The start "in N working days" from today, when that field is filled in and
+        valid (it then wins over Start)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        days = self.cleaned_data.get("start_in_days")
+        if days is None:
+            return None
+        return working_days_after(timezone.localdate(), days)
+
     def clean(self):
         data = super().clean()
+        working = self.working_start()
+        if working is not None:
+            self.errors.pop("start_date", None)
+            data["start_date"] = check_start_date(working)
         self._clean_project(data)
         if (
             data.get("owner_mode") == OwnerMode.OTHER

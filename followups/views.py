@@ -127,10 +127,25 @@ def generate_preview(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except services.SelectionUnusable as error:
             unusable = str(error)
+    working_start = form.working_start()
+    start_oob = None
+    if working_start is not None:
+        # Start shows the date "in N working days" gives, swapped in beside the preview.
+        start = form["start_date"]
+        start_oob = start.field.widget.render(
+            start.html_name, working_start, attrs={"id": start.auto_id, "hx-swap-oob": "true"}
+        )
     return render(
         request,
         TEMPLATE + "#preview",
-        {"preview": preview, "unusable": unusable, "form": form, "selection": selection},
+        {
+            "preview": preview,
+            "unusable": unusable,
+            "form": form,
+            "selection": selection,
+            "working_start": working_start,
+            "start_oob": start_oob,
+        },
     )
 
 

@@ -11,6 +11,7 @@
 //                          [data-session-ended]); outside a dialog, #messages.
 //   [data-count-for]       a live "123 / 2,048" under the field with that id.
 //   input[data-date-picker] a date typed in the associate's style, with a calendar button.
+//   input[data-working-days] "in N working days": cleared when Start is typed or picked.
 //   input[data-checked-by] a radio checked when a value is chosen in the select it names.
 //   [data-combobox]        the ARIA combobox pattern over a server-filled listbox, whose
 //                          [data-more] option loads the next page when reached.
@@ -318,6 +319,9 @@
   function addDatePicker(field) {
     if (field.dataset.pickerReady || !field.parentNode) return;
     field.dataset.pickerReady = "1";
+    // The field swapped in anew (the preview writes a start "in N working days"): the
+    // button beside it is already there and finds the field when clicked.
+    if (field.parentNode.classList.contains("date-field")) return;
     const wrap = document.createElement("span");
     wrap.className = "date-field";
     field.parentNode.insertBefore(wrap, field);
@@ -346,21 +350,32 @@
     button.appendChild(svg);
     wrap.appendChild(button);
     wrap.appendChild(calendar);
+    function current() { return wrap.querySelector("input[data-date-picker]"); }
     button.addEventListener("click", function () {
-      calendar.value = parseDate(field.dataset.datePicker, field.value);
-      try { calendar.showPicker(); } catch (e) { field.focus(); }
+      const input = current();
+      calendar.value = parseDate(input.dataset.datePicker, input.value);
+      try { calendar.showPicker(); } catch (e) { input.focus(); }
     });
     calendar.addEventListener("change", function () {
       if (!calendar.value) return;
-      field.value = formatDate(field.dataset.datePicker, calendar.value);
-      field.dispatchEvent(new Event("input", { bubbles: true }));
-      field.dispatchEvent(new Event("change", { bubbles: true }));
-      field.focus();
+      const input = current();
+      input.value = formatDate(input.dataset.datePicker, calendar.value);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      input.focus();
     });
   }
   document.addEventListener("htmx:load", function (event) {
     const root = event.detail.elt;
     if (root.querySelectorAll) root.querySelectorAll("input[data-date-picker]").forEach(addDatePicker);
+  });
+  // input[data-working-days]: "in N working days" fills Start (the preview's answer);
+  // a start typed or picked by hand wins, so the number is cleared then.
+  document.addEventListener("input", function (event) {
+    const start = event.target;
+    if (!start.matches || !start.matches("input[data-date-picker]")) return;
+    const days = start.form && start.form.querySelector("input[data-working-days]");
+    if (days && days.value !== "") days.value = "";
   });
 
   // input[data-checked-by]: choosing an associate in "Other associate" chooses that

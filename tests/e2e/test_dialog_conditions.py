@@ -602,3 +602,41 @@ def test_ticking_a_row_with_the_keyboard_keeps_the_focus_on_it(crm_world, logged
     expect(tick).to_be_focused()
     page.keyboard.press("Tab")  # and on from there, not from the top of the page
     expect(page.get_by_role("link", name="Første")).to_be_focused()
+
+
+# Start in N working days --------------------------------------------------------------------
+
+
+def test_in_working_days_writes_the_start_and_a_typed_start_clears_it(
+    crm_world, logged_in_page, live_url
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.workdays import working_days_after
+
+    w = crm_world
+    page = logged_in_page(w.salesperson)
+    box = open_dialog(page, live_url, w.selection)
+    start = box.get_by_label("Start", exact=True)
+    days = box.get_by_label("or in working days", exact=True)
+    expected = working_days_after(timezone.localdate(), 3)
+
+    days.fill("3")
+
+    expect(start).to_have_value(f"{expected:%d.%m.%Y}")
+    expect(preview(box)).to_contain_text("in 3 working days")
+    expect(box.get_by_role("button", name="Choose a date")).to_have_count(1)
+    box.get_by_label("Description", exact=True).fill("Om tre arbeidsdager")
+    box.get_by_role("button", name="Save").click()
+    expect(page.locator("#messages")).to_contain_text("Created 5 follow-ups")
+    assert set(FollowUp.objects.values_list("start_date", flat=True)) == {expected}
+
+    box = open_dialog(page, live_url, w.selection)
+    box.get_by_label("or in working days", exact=True).fill("2")
+    start = box.get_by_label("Start", exact=True)
+    expect(start).to_have_value(f"{working_days_after(timezone.localdate(), 2):%d.%m.%Y}")
+    later = timezone.localdate() + timedelta(days=40)
+    start.fill(f"{later:%d.%m.%Y}")
+    expect(box.get_by_label("or in working days", exact=True)).to_have_value("")
