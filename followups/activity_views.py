@@ -32,6 +32,7 @@ from .paging import page_number, page_of
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 10
+CARD_LIMIT = 5  # companies, and persons, in the type-ahead
 SEARCH_MIN_LENGTH = 2
 
 
@@ -96,8 +97,8 @@ def counters(request: HttpRequest) -> HttpResponse:
 @require_GET
 @associate_required
 def quick_search(request: HttpRequest) -> HttpResponse:
-    """Type-ahead over the follow-ups this associate may see; completed ones are never
-    found."""
+    """Type-ahead over the follow-ups this associate may see (completed ones are never
+    found), and over companies and persons, each group on its own."""
     # PostgreSQL refuses a NUL character in a query, and no text holds one.
     text = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     results = []
@@ -114,9 +115,28 @@ def quick_search(request: HttpRequest) -> HttpResponse:
             .for_lists()
             .order_by("start_date", "id")[:SEARCH_LIMIT]
         )
+    companies, persons = [], []
+    if len(text) >= SEARCH_MIN_LENGTH:
+        # Companies and persons by the start of a name, a city or an e-mail address.
+        companies = list(
+            Company.objects.filter(
+                Q(name__unicode_istartswith=text) | Q(city__unicode_iexact=text)
+            ).order_by("name", "id")[:CARD_LIMIT]
+        )
+        persons = list(
+            Person.objects.filter(
+                Q(first_name__unicode_istartswith=text)
+                | Q(last_name__unicode_istartswith=text)
+                | Q(email__istartswith=text)
+            )
+            .select_related("company")
+            .order_by("last_name", "first_name", "id")[:CARD_LIMIT]
+        )
     context = {
         "q": text,
         "results": results,
+        "companies": companies,
+        "persons": persons,
         "min_length": SEARCH_MIN_LENGTH,
         "today": timezone.localdate(),
     }

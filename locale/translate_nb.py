@@ -250,6 +250,7 @@ NB: dict[str, str | tuple[str, str]] = {
     "Preview": "Forhåndsvisning",
     "Cancel": "Avbryt",
     "Bulk change": "Masseendring",
+    "Companies": "Firmaer",
     "or in working days": "eller om antall arbeidsdager",
     "Enter a whole number of working days, such as 3.": "Skriv inn et helt antall arbeidsdager, for eksempel 3.",
     "Enter 0 or more working days.": "Skriv inn 0 eller flere arbeidsdager.",

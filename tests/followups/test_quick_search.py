@@ -184,7 +184,27 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 6: the user's roles' permissions
     # 7: the first matching follow-ups, with project, company and person
     # 8-10: their types, priorities and owners (with logins)
-    with django_assert_num_queries(10):
+    # 11-12: the first matching companies, and persons (with their companies)
+    with django_assert_num_queries(12):
         response = client.get(URL, {"q": "nordlys"}, headers=HTMX)
 
     assert len(found(response)) == SEARCH_LIMIT
+
+
+def test_it_finds_companies_and_persons_in_any_case_with_norwegian_letters(login, salesperson):
+    aalgaard = CompanyFactory(name="Ålgård Bygg AS", city="Ålgård")
+    oslo = CompanyFactory(name="Oslo Rør AS", city="Oslo")
+    oyvind = PersonFactory(first_name="Øyvind", last_name="Ås", email="oyvind@rør.no", company=oslo)
+    client = login(salesperson)
+
+    by_name = client.get(URL, {"q": "ålgå"}, headers=HTMX).content.decode()
+    by_city = client.get(URL, {"q": "oslo"}, headers=HTMX).content.decode()
+    by_person = client.get(URL, {"q": "øyv"}, headers=HTMX).content.decode()
+    by_mail = client.get(URL, {"q": "OYVIND@"}, headers=HTMX).content.decode()
+
+    assert reverse("crm:company", args=[aalgaard.pk]) in by_name
+    assert reverse("crm:company", args=[oslo.pk]) in by_city
+    assert reverse("crm:person", args=[oyvind.pk]) in by_person
+    assert reverse("crm:person", args=[oyvind.pk]) in by_mail
+    assert "Companies" in by_name and "Persons" in by_person
+    assert reverse("crm:person", args=[oyvind.pk]) not in by_name
