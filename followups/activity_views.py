@@ -58,11 +58,14 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     ids = [pk for _start, pk in page.object_list]
     rows = FollowUp.objects.for_lists().in_bulk(ids)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
+    # How many on every page: each part counted off its own index.
+    total = open_.count() + done_today.count()
     return render(
         request,
         "followups/activity_list.html",
         {
             "page": page,
+            "total": total,
             "show": show,
             "filters": FILTERS,
             "today": today,

@@ -80,6 +80,7 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "untouched": untouched,
             "changed": changed,
             "bulk_form": bulk_form_for(request, source="generation", generation=generation.pk),
+            "total": page.paginator.count,
         },
     )
 

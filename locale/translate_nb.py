@@ -251,6 +251,8 @@ NB: dict[str, str | tuple[str, str]] = {
     "Cancel": "Avbryt",
     "Bulk change": "Masseendring",
     "Companies": "Firmaer",
+    "%(n)s follow-up": ("%(n)s oppfølging", "%(n)s oppfølginger"),
+    "The %(n)s that match…": ("Den %(n)s som passer …", "Alle %(n)s som passer …"),
     "or in working days": "eller om antall arbeidsdager",
     "Enter a whole number of working days, such as 3.": "Skriv inn et helt antall arbeidsdager, for eksempel 3.",
     "Enter 0 or more working days.": "Skriv inn 0 eller flere arbeidsdager.",
