@@ -359,8 +359,13 @@ class FollowUp(models.Model):
                 condition=Q(completed=True),
                 name="followups_done_by_owner",
             ),
-            # An associate's history list, newest first.
-            models.Index(fields=["owner", "-start_date", "-id"], name="followups_owner_history"),
+            # An associate's history list: the open ones from the index above, the
+            # completed ones from this twin, merged (activity_views.history).
+            models.Index(
+                fields=["owner", "start_date", "id"],
+                condition=Q(completed=True),
+                name="followups_done_by_owner_start",
+            ),
             # Follow-ups changed since they were created: the generations page counts
             # them per generation. A generation writes none into it.
             models.Index(
