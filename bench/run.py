@@ -98,6 +98,18 @@ def parse_args():
         help="generate only for the selection of this many members (repeatable)",
     )
     parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=["mine", "other", "our_contact"],
+        help="generate only in these owner modes",
+    )
+    parser.add_argument(
+        "--pg-set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="PostgreSQL: SET this for the benchmark's session (e.g. wal_compression=on)",
+    )
+    parser.add_argument(
         "--skip-decomposition",
         action="store_true",
         help="do not measure the cost of each index and foreign key",
@@ -121,6 +133,29 @@ def setup_django(size: str) -> None:
 
 
 # --- measuring ---------------------------------------------------------------------
+
+
+_BACKEND_PID: list[int] = []
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and, on PostgreSQL on this machine, by its
+    server process: far less disturbed than wall time by other work on a shared
+    machine (it leaves out waiting for the disk, which wall time has)."""
+    from django.db import connection
+
+    total = time.process_time()
+    if connection.vendor == "postgresql":
+        if not _BACKEND_PID or _BACKEND_PID[0] != id(connection.connection):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                _BACKEND_PID[:] = [id(connection.connection), cursor.fetchone()[0]]
+        try:
+            fields = Path(f"/proc/{_BACKEND_PID[1]}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:  # a server on another machine: this process only
+            pass
+    return total
 
 
 def timed(fn, repeat: int, before=None, after=None):
@@ -460,17 +495,18 @@ def decompose(sql: str, params: dict, record, repeat: int) -> list[dict]:
             with transaction.atomic(), connection.cursor() as cursor:
                 if change and change != "PRAGMA foreign_keys":
                     cursor.execute(change)
-                started = time.perf_counter()
+                cpu, started = cpu_seconds(), time.perf_counter()
                 cursor.execute(sql, params)
                 if pg:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 seconds = time.perf_counter() - started
+                cpu = cpu_seconds() - cpu
                 transaction.set_rollback(True)
         finally:
             if change == "PRAGMA foreign_keys":
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA foreign_keys = ON")
-        return seconds
+        return seconds, cpu
 
     def tidy():
         # A rolled-back insert leaves its rows behind on PostgreSQL, dead, until VACUUM.
@@ -479,25 +515,34 @@ def decompose(sql: str, params: dict, record, repeat: int) -> list[dict]:
                 cursor.execute(f"VACUUM {table}")
 
     times = {label: [] for label, _ in items}
+    cpus = {label: [] for label, _ in items}
     for _ in range(repeat):  # interleaved; everything there at the start and at the end
         for label, change in [*items, items[0]]:
-            times[label].append(once(change))
+            seconds, cpu = once(change)
+            times[label].append(seconds)
+            cpus[label].append(cpu)
             tidy()
     base = statistics.median(times["everything there"])
+    base_cpu = statistics.median(cpus["everything there"])
     rows = []
+    print(f"  {'':<46} {'wall':>9} {'cost':>9}   {'CPU':>9} {'cost':>9}")
     for label, _change in items:
-        seconds = statistics.median(times[label])
-        cost = base - seconds
+        seconds, cpu = statistics.median(times[label]), statistics.median(cpus[label])
+        cost, cpu_cost = base - seconds, base_cpu - cpu
         rows.append(
-            {"item": label, "ms": round(seconds * 1000, 1), "cost_ms": round(cost * 1000, 1)}
+            {
+                "item": label,
+                "ms": round(seconds * 1000, 1),
+                "cost_ms": round(cost * 1000, 1),
+                "cpu_ms": round(cpu * 1000, 1),
+                "cpu_cost_ms": round(cpu_cost * 1000, 1),
+            }
         )
+        first = label == "everything there"
         print(
-            f"  {label:<58} {seconds * 1000:>10.1f} ms  "
-            + (
-                ""
-                if label == "everything there"
-                else f"costs {cost * 1000:>8.1f} ms ({cost / base:>4.0%})"
-            )
+            f"  {label[:46]:<46} {seconds * 1000:>7.0f}ms {'' if first else f'{cost * 1000:>7.0f}ms'}"
+            f"{'' if not first else ' ' * 9}   {cpu * 1000:>7.0f}ms"
+            f" {'' if first else f'{cpu_cost * 1000:>7.0f}ms ({cpu_cost / base_cpu:>4.0%})'}"
         )
     return rows
 
@@ -556,6 +601,8 @@ def run(args) -> dict:
     for count in [] if args.skip_generation else counts:
         selection = Selection.objects.get(name=f"Bench {count}")
         for mode in (OwnerMode.MINE, OwnerMode.OTHER, OwnerMode.OUR_CONTACT):
+            if args.modes and mode not in args.modes:
+                continue
             for one_per_company in (False, True):
                 if count == largest and mode == OwnerMode.OTHER and one_per_company:
                     continue  # as "my list", one owner for all
@@ -618,18 +665,30 @@ def run(args) -> dict:
                     with connection.cursor() as cursor:
                         cursor.execute(f"DELETE FROM {LEAN} WHERE generation_id = %s", [holder.pk])
 
+                def with_cpu(fn, cpu_list):
+                    def measured():
+                        started = cpu_seconds()
+                        fn()
+                        cpu_list.append(cpu_seconds() - started)
+
+                    return measured
+
                 # Interleaved, so all three see the same table and cache state.
                 s_times, o_times, l_times, s_queries = [], [], [], 0
+                s_cpu, o_cpu, l_cpu = [], [], []
                 for _ in range(repeat if count < largest else max(3, repeat // 2)):
-                    s, q = timed(service, 1, after=lambda: remove(made))
+                    s, q = timed(with_cpu(service, s_cpu), 1, after=lambda: remove(made))
                     o, _ = timed(
-                        own, 1, after=lambda: FollowUp.objects.filter(generation=holder).delete()
+                        with_cpu(own, o_cpu),
+                        1,
+                        after=lambda: FollowUp.objects.filter(generation=holder).delete(),
                     )
-                    lf, _ = timed(lean, 1, after=remove_lean)
+                    lf, _ = timed(with_cpu(lean, l_cpu), 1, after=remove_lean)
                     s_times.append(s)
                     o_times.append(o)
                     l_times.append(lf)
                     s_queries = max(s_queries, q)
+                sc, oc, lc = (statistics.median(t) for t in (s_cpu, o_cpu, l_cpu))
                 assert service.rows == own.rows == lean.rows, (service.rows, own.rows, lean.rows)
                 s, o, lf = (statistics.median(t) for t in (s_times, o_times, l_times))
                 record(
@@ -644,6 +703,8 @@ def run(args) -> dict:
                     lean_ms=round(lf * 1000, 1),
                     ratio=round(s / lf, 3),
                     ratio_own=round(s / o, 3),
+                    cpu_ratio=round(sc / lc, 3) if lc else None,
+                    cpu_ratio_own=round(sc / oc, 3) if oc else None,
                 )
                 decompose_here = (
                     count == largest and mode == OwnerMode.OUR_CONTACT and not one_per_company
@@ -902,12 +963,25 @@ def main() -> None:
         else:
             cursor.execute("SELECT sqlite_version()")
         db_version = cursor.fetchone()[0]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for setting in args.pg_set or ():
+                name, _, value = setting.partition("=")
+                cursor.execute(f"SET {name} = %s", [value])
+            cursor.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name IN"
+                " ('shared_buffers', 'wal_compression', 'max_wal_size', 'work_mem',"
+                " 'synchronous_commit', 'full_page_writes')"
+            )
+            settings = dict(cursor.fetchall())
+        print("Settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())))
     results = run(args)
     results["environment"] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "size": args.size,
         "repeat": args.repeat,
         "database": f"{connection.vendor} {db_version}",
+        "settings": settings if connection.vendor == "postgresql" else {},
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
     }
