@@ -163,18 +163,23 @@ def timed(fn, repeat: int, before=None, after=None):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times, queries = [], []
+    times, cpus, queries = [], [], []
     for _ in range(repeat):
         if before:
             before()
         with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
+            cpu, start = cpu_seconds(), time.perf_counter()
             fn()
             times.append(time.perf_counter() - start)
+            cpus.append(cpu_seconds() - cpu)
         queries.append(len(ctx.captured_queries))
         if after:
             after()
+    LAST_CPU[:] = [statistics.median(cpus)]
     return statistics.median(times), max(queries)
+
+
+LAST_CPU: list[float] = []  # the CPU time of timed()'s last figure (median)
 
 
 # --- the data set ------------------------------------------------------------------
@@ -562,6 +567,8 @@ def run(args) -> dict:
     results: dict = {"figures": []}
 
     def record(name, seconds, queries=None, target=None, **extra):
+        if not name.startswith("generate") and LAST_CPU:
+            extra["cpu_ms"] = round(LAST_CPU[0] * 1000, 1)  # see cpu_seconds
         row = {"name": name, "ms": round(seconds * 1000, 2), "queries": queries, **extra}
         if target is not None:
             row["target"] = target
