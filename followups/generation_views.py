@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -44,11 +45,21 @@ def _generations(request: HttpRequest):
 @require_GET
 @associate_required
 def generation_list(request: HttpRequest) -> HttpResponse:
-    """Your generations (administrators: everyone's), newest first, with how many of
-    their follow-ups are still untouched."""
+    """Your generations (administrators: everyone's), newest first, with how many
+    follow-ups each created and how many of those were changed since. The latter are
+    counted from the index of changed follow-ups (FollowUp.Meta.indexes), which holds
+    none that a generation wrote and nobody touched: the page reads no other follow-up,
+    however many there are."""
+    changed = (
+        FollowUp.objects.changed()
+        .filter(generation=OuterRef("pk"))
+        .order_by()
+        .values("generation")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     generations = _generations(request).annotate(
-        remaining=Count("followups"),
-        untouched=Count("followups", filter=Q(followups__updated_at=F("followups__created_at"))),
+        changed=Coalesce(Subquery(changed, output_field=IntegerField()), 0)
     )
     page = Paginator(generations.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -214,6 +214,11 @@ class FollowUpQuerySet(models.QuerySet):
     def open(self) -> FollowUpQuerySet:
         return self.filter(completed=False)
 
+    def changed(self) -> FollowUpQuerySet:
+        """Changed since they were created (edited, completed, reopened, re-owned), as
+        the partial index followups_changed holds them."""
+        return self.exclude(updated_at=F("created_at"))
+
     def visible_to(self, associate: Associate) -> FollowUpQuerySet:
         """The one rule for whose follow-ups an associate may see: their own, those they
         created, and those owned by associates who share a user group with them (every
@@ -240,8 +245,17 @@ class FollowUpQuerySet(models.QuerySet):
 
 
 class FollowUp(models.Model):
+    # Type, project, priority and creator hold one value per generation. They have no
+    # index (one would serve only an administrator's delete, which reads the table once
+    # instead), and on PostgreSQL no per-row foreign-key check: triggers check them once
+    # per statement, locking the rows referenced for the transaction, and refuse a
+    # delete of a row still referenced (migration 0009_checked_once_per_generation).
     type = models.ForeignKey(
-        FollowUpType, on_delete=models.PROTECT, related_name="followups", verbose_name=_("type")
+        FollowUpType,
+        on_delete=models.PROTECT,
+        related_name="followups",
+        verbose_name=_("type"),
+        db_index=False,
     )
     start_date = models.DateField(_("start"))
     description = models.TextField(
@@ -254,6 +268,7 @@ class FollowUp(models.Model):
         blank=True,
         related_name="followups",
         verbose_name=_("project"),
+        db_index=False,
     )
     priority = models.ForeignKey(
         Priority,
@@ -262,9 +277,11 @@ class FollowUp(models.Model):
         blank=True,
         related_name="followups",
         verbose_name=_("priority"),
+        db_index=False,
     )
-    # owner, company and person lead the composite indexes below, which serve their
-    # lookups too: no single-column index of their own (each index costs every insert).
+    # Owner, company and person differ from row to row and keep their foreign-key
+    # constraints. Owner leads the composite indexes below; company and person have a
+    # single-column index each (the cards, and the cascade when one is deleted).
     owner = models.ForeignKey(
         Associate,
         on_delete=models.PROTECT,
@@ -293,7 +310,11 @@ class FollowUp(models.Model):
     completed = models.BooleanField(_("completed"), default=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        Associate, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        Associate,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Generation writes both with the same time; any later save() moves it on, so
@@ -303,6 +324,8 @@ class FollowUp(models.Model):
         auto_now=True,
         help_text=_("Equal to 'created' until someone changes the follow-up."),
     )
+    # Checked once per statement on PostgreSQL, as type is; its index costs little, as
+    # a generation's rows all go at the end of it (undo, a generation's page).
     generation = models.ForeignKey(
         Generation,
         on_delete=models.PROTECT,
@@ -340,12 +363,25 @@ class FollowUp(models.Model):
                 condition=Q(completed=True),
                 name="followups_done_by_owner",
             ),
-            # History lists: newest first, per owner, company and person.
-            models.Index(fields=["owner", "-start_date", "-id"], name="followups_owner_history"),
+            # An associate's history list: the open ones from the index above, the
+            # completed ones from this twin, merged (activity_views.history).
             models.Index(
-                fields=["company", "-start_date", "-id"], name="followups_company_history"
+                fields=["owner", "start_date", "id"],
+                condition=Q(completed=True),
+                name="followups_done_by_owner_start",
             ),
-            models.Index(fields=["person", "-start_date", "-id"], name="followups_person_history"),
+            # Follow-ups changed since they were created: the generations page counts
+            # them per generation. A generation writes none into it.
+            models.Index(
+                fields=["generation"],
+                condition=~Q(updated_at=F("created_at")),
+                name="followups_changed",
+            ),
+            # The company and person cards (a few hundred rows each, sorted when read).
+            # Single-column: a generation writes them in company order (see
+            # services._insert_followups), so each index page is written once.
+            models.Index(fields=["company"], name="followups_by_company"),
+            models.Index(fields=["person"], name="followups_by_person"),
         ]
 
     def __str__(self) -> str:

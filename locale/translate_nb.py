@@ -470,7 +470,7 @@ NB: dict[str, str | tuple[str, str]] = {
     "Its follow-ups": "Oppfølgingene",
     "Every run of Generate follow-ups, newest first. A run can be undone: its follow-ups that nobody has changed since are removed.": "Hver kjøring av Generer oppfølginger, nyeste først. En kjøring kan angres: oppfølgingene som ingen har endret siden, blir fjernet.",
     "By": "Av",
-    "Untouched": "Urørt",
+    "Changed since": "Endret siden",
     "Undone by %(who)s, %(when)s": "Angret av %(who)s, %(when)s",
     "No generations yet.": "Ingen genereringer ennå.",
     # Faults and security

@@ -131,7 +131,7 @@ def test_login_is_required(generation, client):
         assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_list_shows_own_generations_with_untouched_counts(
+def test_the_list_shows_own_generations_with_created_and_changed_counts(
     generation, salesperson, outsider, manager, login, selection, call_type
 ):
     change_some(generation)
@@ -139,7 +139,7 @@ def test_the_list_shows_own_generations_with_untouched_counts(
     response = login(salesperson).get(reverse("followups:generation_list"))
     assert [g.pk for g in response.context["page"].object_list] == [generation.pk]
     row = response.context["page"].object_list[0]
-    assert (row.created_count, row.remaining, row.untouched) == (9, 9, 6)
+    assert (row.created_count, row.changed) == (9, 3)
     # Administrators see everyone's.
     assert len(login(manager).get(reverse("followups:generation_list")).context["page"]) == 2
 

@@ -329,8 +329,11 @@ def test_connections_get_the_statement_timeout_from_the_settings(settings):
     with connection.cursor() as cursor:
         cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
         (setting,) = cursor.fetchone()
-    assert configured == f"-c statement_timeout={setting}"
+        cursor.execute("SHOW jit")
+        (jit,) = cursor.fetchone()
+    assert configured == f"-c statement_timeout={setting} -c jit=off"
     assert int(setting) > 0
+    assert jit == "off"
 
 
 def test_a_retry_after_a_failure_still_creates_once(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0007_project_name_match_every_language'),
-        ('followups', '0008_default_names_in_norwegian'),
+        ('followups', '0010_owner_history_from_partial_indexes'),
     ]
 
     operations = [
