@@ -25,7 +25,7 @@ from crm.access import associate_required
 from . import services
 from .forms import FollowUpEditForm
 from .generation_views import selection_visible
-from .models import FollowUp
+from .models import FollowUp, Generation
 from .paging import page_number, page_of
 
 PAGE_SIZE = 50
@@ -47,6 +47,11 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
     today = timezone.localdate()
     mine = FollowUp.objects.filter(owner=request.associate)
+    # Only those of one generation (the link in an owner's notice); an id that is not
+    # one, or a generation that gave this associate nothing, lists nothing.
+    generation = _generation_filter(request)
+    if generation is not None:
+        mine = mine.filter(generation_id=generation.pk)
     # Open ones, and those completed today (a closed range, which SQLite's planner reads
     # from the index over completed follow-ups).
     open_ = mine.filter(completed=False)
@@ -79,8 +84,32 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "followups/activity_list.html",
-        {"page": page, "show": show, "filters": FILTERS, "today": today, "show_owner": False},
+        {
+            "page": page,
+            "show": show,
+            "filters": FILTERS,
+            "today": today,
+            "show_owner": False,
+            "generation": generation,
+            "also": f"generation={generation.pk}&" if generation is not None else "",
+        },
     )
+
+
+def _generation_filter(request: HttpRequest) -> Generation | None:
+    """The generation of ?generation=<id>, as the activity list shows it (its type and
+    creator); a value that is no generation filters out everything."""
+    value = request.GET.get("generation", "").strip()
+    if not value:
+        return None
+    found = None
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        found = (
+            Generation.objects.select_related("type", "created_by__user")
+            .filter(pk=int(value))
+            .first()
+        )
+    return found or Generation(pk=0)
 
 
 @require_GET
