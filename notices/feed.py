@@ -99,21 +99,26 @@ def calendar_chunks(associate: Associate, types: dict[int, str]) -> Iterator[byt
     longest = "9" * 19
     fold = max(len(f"UID:followup-{longest}@{host}"), len(f"URL:{detail}{longest}/")) > LINE_LIMIT
     lines = _Lines()
+    # What the follow-ups of one generation share (start, type, description): their
+    # DTSTART, DTEND, SUMMARY and DESCRIPTION lines, in one piece.
+    shared: dict[tuple, tuple[str, str]] = {}
     piece: list[str] = []
     for pk, start, type_id, description, company in _open_followups(associate):
-        summary = lines.get(("S", type_id, description))
-        if summary is None:
+        key = (start, type_id, description)
+        common = shared.get(key)
+        if common is None:
             title = description.strip().split("\n", 1)[0].strip()
-            summary = lines[("S", type_id, description)] = _line(
-                "SUMMARY", vText(f"{types.get(type_id, '')}: {title}")
+            summary = _line("SUMMARY", vText(f"{types.get(type_id, '')}: {title}"))
+            common = shared[key] = (
+                f"{lines['DTSTART', start]}{lines['DTEND', start]}{summary}",
+                lines["DESCRIPTION", description],
             )
         uid, url = f"UID:followup-{pk}@{host}", f"URL:{detail}{pk}/"
         if fold:
             uid, url = Contentline(uid).to_ical().decode(), Contentline(url).to_ical().decode()
         piece.append(
-            f"BEGIN:VEVENT\r\n{uid}\r\nDTSTAMP:{stamp}\r\n"
-            f"{lines['DTSTART', start]}{lines['DTEND', start]}{summary}"
-            f"{lines['LOCATION', company] if company else ''}{lines['DESCRIPTION', description]}"
+            f"BEGIN:VEVENT\r\n{uid}\r\nDTSTAMP:{stamp}\r\n{common[0]}"
+            f"{lines['LOCATION', company] if company else ''}{common[1]}"
             f"{url}\r\nEND:VEVENT\r\n"
         )
         if len(piece) >= FLUSH:

@@ -3,6 +3,8 @@ programs fetch it on their own)."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
@@ -10,14 +12,16 @@ from crm.models import Associate
 
 from . import feed
 
-TOKEN_MAX_LENGTH = 64
+# What Associate.new_calendar_token makes (secrets.token_urlsafe): anything else is
+# refused before the database sees it (PostgreSQL refuses a NUL character, say).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> StreamingHttpResponse:
     """The associate's open follow-ups as iCalendar; 404 for an address that is not (or
     no longer) anyone's, or an inactive associate's."""
-    if not token or len(token) > TOKEN_MAX_LENGTH:
+    if not TOKEN.fullmatch(token):
         raise Http404
     associate = Associate.objects.active().select_related("user").filter(calendar_token=token)
     associate = associate.first()

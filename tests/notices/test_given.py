@@ -19,7 +19,7 @@ from crm.factories import (
     SelectionMemberFactory,
 )
 from followups import services
-from followups.models import OwnerMode
+from followups.models import FollowUp, OwnerMode
 from notices.services import generation_notify
 from selections.models import Visibility
 
@@ -225,23 +225,37 @@ def test_it_names_a_selection_the_owner_cannot_see_as_such_and_escapes_html(
     assert "<i>" not in html
 
 
-def test_it_counts_queries_by_owners_not_by_followups(
+def test_it_sends_one_message_per_owner_with_the_same_queries_at_any_size(
     manager, group, call_type, django_assert_num_queries, mailoutbox
 ):
+    """4,000 follow-ups for 40 owners: 40 messages, and the same 4 queries as for one."""
     selection = SelectionFactory(owner=manager)
-    owners = [AssociateFactory(primary_group=group) for _ in range(4)]
+    owners = [AssociateFactory(primary_group=group) for _ in range(40)]
     generation, _created = generate(selection, manager, call_type)
-    for owner in owners:
-        FollowUpFactory.create_batch(25, owner=owner, generation=generation, type=call_type)
+    FollowUp.objects.bulk_create(
+        FollowUp(
+            owner=owner,
+            created_by=manager,
+            generation=generation,
+            type=call_type,
+            start_date=START,
+            description="Ring",
+        )
+        for owner in owners
+        for _ in range(100)
+    )
 
-    # generation (with creator, selection), the owners' shares (one grouped query), the
-    # owners who get notices, the types.
+    # 1: the generation (with its creator and selection); 2: the owners' shares, one
+    # grouped query; 3: the owners who get a notice (with their logins); 4: the types.
     with django_assert_num_queries(4):
         sent = generation_notify(generation.pk)
 
-    assert sent == 4
-    assert len(mailoutbox) == 4
-    assert all("gave you 25 follow-ups" in m.subject for m in mailoutbox)
+    assert sent == 40
+    assert len(mailoutbox) == 40
+    assert sorted(m.to[0].split("<")[1].rstrip(">") for m in mailoutbox) == sorted(
+        o.user.email for o in owners
+    )
+    assert all(m.subject == f"{manager.name} gave you 100 follow-ups" for m in mailoutbox)
 
 
 def test_through_the_dialog_the_owners_are_told(
