@@ -48,14 +48,18 @@ def speaking_to(associate: Associate) -> Iterator[None]:
         yield
 
 
-def _message(template: str, context: dict, to: Associate) -> EmailMultiAlternatives:
-    """The e-mail `template` (…_subject.txt, ….txt, ….html) to one associate."""
+def _message(
+    template: str, context: dict, to: Associate, reply_to: Associate | None = None
+) -> EmailMultiAlternatives:
+    """The e-mail `template` (…_subject.txt, ….txt, ….html) to one associate; a reply
+    goes to `reply_to` (the colleague who gave the follow-ups), if they have an address."""
     with speaking_to(to):
         context = {**context, "to": to, "settings_url": absolute(reverse("crm:settings"))}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[_address(to)])
+    replies = [_address(reply_to)] if reply_to is not None and reply_to.user.email else []
+    message = EmailMultiAlternatives(subject, text, to=[_address(to)], reply_to=replies)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -166,7 +170,7 @@ def followups_given_notify(
             else "",
             "link": absolute(link),
         }
-        messages.append(_message("notices/given", context, owner))
+        messages.append(_message("notices/given", context, owner, reply_to=by))
     return _send(messages, f"follow-ups given by {by.user.get_username()}")
 
 

@@ -81,6 +81,7 @@ def test_it_tells_each_other_owner_once_in_their_language(
 
     assert len(smtp.messages) == 5  # not one for the manager, who did it
     assert smtp.to(manager.user.email) == []
+    assert all(manager.user.email in m["Reply-To"] for m in smtp.messages)
     link = f"https://crm.example.com/activities/?generation={generation.pk}"
     for owner, n in zip(owners[1:], [5, 4, 3, 2, 1], strict=True):
         (message,) = smtp.to(owner.user.email)

@@ -94,3 +94,18 @@ def test_admin_shows_and_changes_the_choices(client, manager, salesperson):
     listing = client.get(reverse("admin:crm_associate_changelist"), {"morning_digest__exact": 0})
     assert listing.status_code == 200
     assert Associate.objects.filter(morning_digest=False).exists()
+
+
+def test_admin_lists_the_digests_sent_read_only(client, manager, salesperson):
+    from datetime import date
+
+    from notices.models import DigestSent
+
+    DigestSent.objects.create(associate=salesperson, day=date(2026, 12, 2))
+    manager.user.is_staff = manager.user.is_superuser = True
+    manager.user.save()
+    client.force_login(manager.user)
+    listing = client.get(reverse("admin:notices_digestsent_changelist"))
+    assert listing.status_code == 200
+    assert salesperson.name in listing.content.decode()
+    assert client.get(reverse("admin:notices_digestsent_add")).status_code == 403
