@@ -174,6 +174,13 @@ def quick_search(page: Page, live_url: str, app: SimpleNamespace) -> None:
     expect(page.locator("#quick-search-results .quick-results li")).to_have_count(6)
 
 
+def settings_page(page: Page, live_url: str, app: SimpleNamespace) -> None:
+    """Language, date style, e-mail choices and the calendar address."""
+    app.world.salesperson.new_calendar_token()
+    page.goto(f"{live_url}/crm/settings/")
+    expect(page.get_by_label("Calendar address")).to_be_visible()
+
+
 def login(page: Page, live_url: str, app: SimpleNamespace) -> None:
     page.goto(f"{live_url}/login/")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
@@ -194,6 +201,7 @@ PAGES: dict[str, Visit] = {
     "followup": followup,
     "search-results": search_results,
     "quick-search": quick_search,
+    "settings": settings_page,
     "login": login,
 }
 DIALOGS = {"dialog", "dialog-errors", "dialog-page"}
