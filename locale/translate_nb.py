@@ -557,6 +557,7 @@ NB: dict[str, str | tuple[str, str]] = {
     ),
     "From the selection “%(name)s”.": "Fra utvalget «%(name)s».",
     "From a selection you cannot see.": "Fra et utvalg du ikke kan se.",
+    "From a selection that was deleted since.": "Fra et utvalg som er slettet siden.",
     "Open it in the CRM:": ("Åpne den i CRM:", "Se dem i aktivitetslisten din:"),
 }
 

@@ -19,7 +19,7 @@ from crm.factories import (
     SelectionMemberFactory,
 )
 from followups import services
-from followups.models import FollowUp, OwnerMode
+from followups.models import FollowUp, Generation, OwnerMode
 from notices.services import generation_notify
 from selections.models import Visibility
 
@@ -334,3 +334,30 @@ def test_a_failing_mail_server_leaves_the_generation_saved(
     with django_capture_on_commit_callbacks(execute=True):
         generation, created = generate(selection, manager, call_type)
     assert created and generation.created_count == 21
+
+
+def test_it_says_so_when_the_selection_was_deleted_since(
+    smtp, spread, manager, call_type, django_capture_on_commit_callbacks
+):
+    selection, _owners = spread
+    generation, _created = generate(selection, manager, call_type)  # no notice yet
+    Generation.objects.filter(pk=generation.pk).update(selection=None)
+    generation_notify(generation.pk)
+    assert len(smtp.messages) == 5
+    said = {
+        "From a selection that was deleted since." in smtp.text(m)
+        or "Fra et utvalg som er slettet siden." in smtp.text(m)
+        for m in smtp.messages
+    }
+    assert said == {True}
+
+
+def test_the_html_part_links_the_selection_it_came_from(
+    smtp, spread, manager, call_type, django_capture_on_commit_callbacks
+):
+    selection, owners = spread
+    with django_capture_on_commit_callbacks(execute=True):
+        generate(selection, manager, call_type)
+    (message,) = smtp.to(owners[2].user.email)
+    url = f"https://crm.example.com/selections/{selection.pk}/"
+    assert f'<a href="{url}">From the selection “Kunder Oslo”.</a>' in smtp.html(message)
