@@ -120,7 +120,9 @@ def followups_given_notify(
     address get none. Returns how many were sent.
 
     Set-based: one grouped query over the follow-ups (owner, count, types, first and last
-    start), one for the owners, one for the types; then one message per owner. Call it
+    start), one for the owners, one for the types; then one message per owner (and, for
+    a selection not visible to everyone, one small query per owner: may they see it?).
+    Call it
     after the change committed (transaction.on_commit), never inside the transaction.
     """
     shares = list(
