@@ -61,6 +61,7 @@ TARGETS = {
     "selection_page_ms": 100,
     "generations_ms": 50,
     "search_ms": 50,
+    "feed_ms": 200,
 }
 PROJECT_WORDS = [
     "Alpha",
@@ -858,6 +859,19 @@ def run(args) -> dict:
                 queries,
                 target=TARGETS["activity_ms"],
             )
+        # The calendar feed: every open follow-up, read to the end of the streamed answer.
+        token = owner.calendar_token or owner.new_calendar_token()
+        open_count = FollowUp.objects.filter(owner=owner, completed=False).count()
+        seconds, queries = timed(
+            lambda token=token: b"".join(Client().get(f"/calendar/{token}.ics").streaming_content),
+            repeat * 2,
+        )
+        record(
+            f"GET calendar feed ({label}, {open_count:,} open)",
+            seconds,
+            queries,
+            target=TARGETS["feed_ms"],
+        )
 
     print(f"\nSelection page of {big.members.count():,} members")
     for url, name, target in (

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from crm.logging import REQUEST_LOGGERS
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "crm",
     "selections",
     "followups",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +178,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# E-mail (notices to owners, the morning digest) from one URL, parsed by dj-email-url:
+# smtp://user:password@host:587/?tls=True, smtp://host:465/?ssl=True, console:// ...
+# Development prints messages in the terminal; production sends through SMTP.
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")
+_email = dj_email_url.parse(EMAIL_URL)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <crm@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the app is reached from outside: the links in e-mail and the calendar feed's
+# address start with it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

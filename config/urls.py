@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from crm import views as crm_views
+from notices import views as notices_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="selections:list", permanent=False)),
@@ -13,5 +14,6 @@ urlpatterns = [
     path("selections/", include("selections.urls")),
     path("", include("followups.urls")),
     path("crm/", include("crm.urls")),
+    path("calendar/<str:token>.ics", notices_views.calendar_feed, name="calendar_feed"),
     path("admin/", admin.site.urls),
 ]

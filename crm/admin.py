@@ -30,7 +30,13 @@ class UserGroupAdmin(admin.ModelAdmin):
 @admin.register(Associate)
 class AssociateAdmin(admin.ModelAdmin):
     list_display = ["__str__", "username", "primary_group", "roles", "active"]
-    list_filter = ["active", "primary_group", "user__groups"]
+    list_filter = [
+        "active",
+        "primary_group",
+        "user__groups",
+        "notify_assignments",
+        "morning_digest",
+    ]
     list_select_related = ["user", "primary_group"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user", "primary_group"]

@@ -35,11 +35,11 @@ def _style_label(style: DateStyle) -> str:
 
 
 class PreferencesForm(forms.ModelForm):
-    """An associate's own settings: language and date style."""
+    """An associate's own settings: language, date style, and which e-mail they get."""
 
     class Meta:
         model = Associate
-        fields = ["language", "date_style"]
+        fields = ["language", "date_style", "notify_assignments", "morning_digest"]
         widgets = {"date_style": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
@@ -50,6 +50,8 @@ class PreferencesForm(forms.ModelForm):
         ]
         self.fields["language"].help_text = ""
         self.fields["date_style"].choices = [(s.value, _style_label(s)) for s in DateStyle]
+        for name in ("notify_assignments", "morning_digest"):
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_hint"
 
 
 # User levels ---------------------------------------------------------------------------

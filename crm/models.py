@@ -7,6 +7,7 @@ custom permissions declared on Associate below and read with ``user.has_perm``.
 from __future__ import annotations
 
 import functools
+import secrets
 import sys
 
 from django.conf import settings
@@ -94,6 +95,23 @@ class Associate(models.Model):
         default=DateStyle.DAY_FIRST,
         help_text=_("How dates and times are shown and typed."),
     )
+    notify_assignments = models.BooleanField(
+        _("e-mail when given follow-ups"),
+        default=True,
+        help_text=_(
+            "One e-mail when a colleague gives you follow-ups (a generation or a new owner)."
+        ),
+    )
+    morning_digest = models.BooleanField(
+        _("morning digest"),
+        default=False,
+        help_text=_("An e-mail each morning with your overdue follow-ups and those due today."),
+    )
+    # The secret part of the personal calendar feed's address (notices.feed); a new one
+    # makes the old address answer 404. Blank: no feed.
+    calendar_token = models.CharField(
+        _("calendar token"), max_length=64, blank=True, default="", editable=False
+    )
 
     objects = AssociateQuerySet.as_manager()
 
@@ -101,6 +119,13 @@ class Associate(models.Model):
         ordering = ["user__first_name", "user__last_name", "user__username"]
         verbose_name = _("associate")
         verbose_name_plural = _("associates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token"],
+                condition=~Q(calendar_token=""),
+                name="crm_associate_unique_calendar_token",
+            )
+        ]
         permissions = [
             ("create_selection_tasks", _("Can create tasks for a selection")),
             ("assign_to_our_contact", _("Can assign follow-ups to a company's our contact")),
@@ -114,6 +139,18 @@ class Associate(models.Model):
     @property
     def name(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def mail_language(self) -> str:
+        """The language of e-mail to this associate: their own, else the site's."""
+        return self.language or settings.LANGUAGE_CODE
+
+    def new_calendar_token(self) -> str:
+        """A new secret for the calendar feed's address, saved; the old address stops
+        working at once."""
+        self.calendar_token = secrets.token_urlsafe(32)
+        self.save(update_fields=["calendar_token"])
+        return self.calendar_token
 
     def group_ids(self) -> list[int]:
         """The ids of every user group this associate belongs to, primary first."""

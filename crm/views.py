@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -88,11 +89,12 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @associate_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    """The associate's own settings: language and date style."""
+    """The associate's own settings: language, date style, e-mail, and the address of
+    their calendar feed."""
     form = PreferencesForm(request.POST or None, instance=request.associate)
     if request.method == "POST" and form.is_valid():
         associate = form.save(commit=False)
-        associate.save(update_fields=["language", "date_style"])
+        associate.save(update_fields=PreferencesForm.Meta.fields)
         dates.remember(request, associate.date_style)
         response = redirect("crm:settings")
         _set_language_cookie(response, associate.language)
@@ -100,7 +102,25 @@ def preferences(request: HttpRequest) -> HttpResponse:
         with translation.override(associate.language or translation.get_language()):
             messages.success(request, _("Your settings are saved."))
         return response
-    return render(request, "crm/settings.html", {"form": form})
+    token = request.associate.calendar_token
+    feed_url = settings.SITE_URL + reverse("calendar_feed", args=[token]) if token else ""
+    return render(request, "crm/settings.html", {"form": form, "feed_url": feed_url})
+
+
+@require_POST
+@associate_required
+def calendar_token(request: HttpRequest) -> HttpResponse:
+    """A new secret address for the associate's calendar feed; the old one answers 404
+    from now on."""
+    had = bool(request.associate.calendar_token)
+    request.associate.new_calendar_token()
+    if had:
+        messages.success(
+            request, _("Your calendar has a new address. The old address no longer works.")
+        )
+    else:
+        messages.success(request, _("Your calendar has an address now."))
+    return redirect(reverse("crm:settings") + "#calendar")
 
 
 @require_GET

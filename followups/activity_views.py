@@ -43,7 +43,11 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     completed today stays, struck through, until tomorrow."""
     show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
     today = timezone.localdate()
-    open_, done_today = activity_parts(request.associate, show, today)
+    # Only those of one generation (the link in an owner's notice); an id that is not
+    # one, or a generation that gave this associate nothing, lists nothing.
+    generation = _generation_filter(request)
+    generation_id = generation.pk if generation is not None else None
+    open_, done_today = activity_parts(request.associate, show, today, generation_id)
     # Each read in start-date order only as far as the page asked for, from its own index,
     # then merged: sorting the two together in the database would read every open row.
     number = page_number(request.GET.get("page"))
@@ -70,9 +74,29 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "filters": FILTERS,
             "today": today,
             "show_owner": False,
-            "bulk_form": bulk_form_for(request, source="activities", show=show),
+            "bulk_form": bulk_form_for(
+                request, source="activities", show=show, generation=generation_id
+            ),
+            "generation": generation,
+            "also": f"generation={generation.pk}&" if generation is not None else "",
         },
     )
+
+
+def _generation_filter(request: HttpRequest) -> Generation | None:
+    """The generation of ?generation=<id>, as the activity list shows it (its type and
+    creator); a value that is no generation filters out everything."""
+    value = request.GET.get("generation", "").strip()
+    if not value:
+        return None
+    found = None
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        found = (
+            Generation.objects.select_related("type", "created_by__user")
+            .filter(pk=int(value))
+            .first()
+        )
+    return found or Generation(pk=0)
 
 
 @require_GET
@@ -286,7 +310,9 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
         rows, name = FollowUp.objects.filter(owner=request.associate), "history"
     else:
         show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
-        rows, name = activity_rows(request.associate, show), f"activities-{show}"
+        generation = _generation_filter(request)
+        rows = activity_rows(request.associate, show, generation.pk if generation else None)
+        name = f"activities-{show}"
     return EXPORTS[fmt](rows, f"{name}-{timezone.localdate():%Y-%m-%d}")
 
 

@@ -136,7 +136,8 @@ def scope_of(request: HttpRequest, form: BulkForm) -> QuerySet:
         rows = FollowUp.objects.visible_to(request.associate).filter(generation=generation)
     else:
         show = data.get("show") if data.get("show") in FILTERS else "open"
-        rows = activity_rows(request.associate, show)
+        # The activity list of one generation (a notice's link) changes only those.
+        rows = activity_rows(request.associate, show, data.get("generation"))
     if data["scope"] == "ticked":
         rows = rows.filter(pk__in=data["ids"])
     return rows

@@ -18,11 +18,15 @@ def start_of(day):
     return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
 
 
-def activity_parts(associate, show: str, today) -> tuple[QuerySet, QuerySet]:
+def activity_parts(
+    associate, show: str, today, generation_id: int | None = None
+) -> tuple[QuerySet, QuerySet]:
     """The activity list's two parts for a filter: open follow-ups, and those completed
     today (a closed range, which SQLite's planner reads from the index over completed
-    follow-ups)."""
+    follow-ups); only those of one generation with `generation_id`."""
     mine = FollowUp.objects.filter(owner=associate)
+    if generation_id is not None:
+        mine = mine.filter(generation_id=generation_id)
     open_ = mine.filter(completed=False)
     done_today = mine.filter(
         completed=True,
@@ -39,7 +43,7 @@ def activity_parts(associate, show: str, today) -> tuple[QuerySet, QuerySet]:
     return open_, done_today
 
 
-def activity_rows(associate, show: str) -> QuerySet:
+def activity_rows(associate, show: str, generation_id: int | None = None) -> QuerySet:
     """Every row the activity list shows with that filter, on all its pages."""
-    open_, done_today = activity_parts(associate, show, timezone.localdate())
+    open_, done_today = activity_parts(associate, show, timezone.localdate(), generation_id)
     return open_ | done_today

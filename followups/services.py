@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Associate, Company, Person, Project
+from notices.services import followup_owner_notify, generation_notify
 from selections import dynamic
 from selections.models import Selection, SelectionMember
 
@@ -342,6 +344,8 @@ def followups_generate(
             Generation.objects.filter(pk=generation.pk).update(
                 created_count=generation.created_count
             )
+            # The owners are told once, after the commit (never for a rollback).
+            transaction.on_commit(partial(generation_notify, generation.pk), robust=True)
     except IntegrityError:
         # The same key was saved by a concurrent request a moment ago.
         existing = Generation.objects.filter(key=key).first()
@@ -476,10 +480,13 @@ def followup_save_changes(*, followup: FollowUp, changes: dict, by: Associate) -
         raise FollowUpLocked(
             _("Someone completed this follow-up meanwhile; open it again to change it.")
         )
+    owner_before = followup.owner_id
     for name, value in changes.items():
         setattr(followup, name, value)
     followup.updated_at = timezone.now()
     followup.save(update_fields=[*changes, "updated_at"])
+    if followup.owner_id != owner_before:  # the new owner is told (not the one who did it)
+        transaction.on_commit(partial(followup_owner_notify, followup.pk, by), robust=True)
     return followup
 
 

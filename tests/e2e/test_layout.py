@@ -191,9 +191,11 @@ def generate_help(page: Page, live_url: str, app: SimpleNamespace) -> None:
     expect(page.locator("main ol > li")).to_have_count(12)
 
 
-def settings(page: Page, live_url: str, app: SimpleNamespace) -> None:
+def settings_page(page: Page, live_url: str, app: SimpleNamespace) -> None:
+    """Language, date style, e-mail choices and the calendar address."""
+    app.world.salesperson.new_calendar_token()
     page.goto(f"{live_url}/crm/settings/")
-    expect(page.get_by_role("button", name="Save")).to_be_visible()
+    expect(page.get_by_label("Calendar address")).to_be_visible()
 
 
 def login(page: Page, live_url: str, app: SimpleNamespace) -> None:
@@ -218,7 +220,7 @@ PAGES: dict[str, Visit] = {
     "quick-search": quick_search,
     "bulk-dialog": bulk_dialog,
     "help": generate_help,
-    "settings": settings,
+    "settings": settings_page,
     "login": login,
 }
 DIALOGS = {"dialog", "dialog-errors", "dialog-page"}

@@ -17,7 +17,7 @@ from crm.factories import (
     ProjectFactory,
 )
 from followups.activity_views import PAGE_SIZE
-from followups.models import FollowUp
+from followups.models import FollowUp, Generation
 from tests.helpers import day, rows
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +264,52 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
         response = client.get(URL)
 
     assert len(rows(response)) == min(n, PAGE_SIZE)
+
+
+def test_it_filters_by_generation(login, salesperson, group):
+    """The link in an owner's notice: only that generation's follow-ups of this owner."""
+    colleague = AssociateFactory(primary_group=group)
+    mine = FollowUpFactory(owner=salesperson, created_by=colleague)
+    generation = _generation(colleague, mine.type)
+    mine.generation = generation
+    mine.save()
+    FollowUpFactory(owner=colleague, generation=generation)  # the colleague's own share
+    FollowUpFactory(owner=salesperson)  # not from it
+    client = login(salesperson)
+
+    response = client.get(URL, {"generation": generation.pk})
+    assert list(rows(response)) == [mine.pk]
+    assert "Only the follow-ups of one generation" in response.content.decode()
+    assert f"?generation={generation.pk}&amp;show=overdue" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "-1", "1" * 40])
+def test_a_generation_that_is_not_one_lists_nothing(login, salesperson, value):
+    FollowUpFactory(owner=salesperson)
+    response = login(salesperson).get(URL, {"generation": value})
+    assert response.status_code == 200
+    assert list(rows(response)) == []
+
+
+def test_the_generation_filter_costs_one_query(login, salesperson, django_assert_num_queries):
+    followup = FollowUpFactory(owner=salesperson)
+    generation = _generation(salesperson, followup.type)
+    FollowUp.objects.filter(pk=followup.pk).update(generation=generation)
+    client = login(salesperson)
+    # 1-4: session, user, associate, its other user groups; 5: the generation (with its
+    # type and creator); 6-7: the open and the completed-today keys; 8: the rows; 9-10:
+    # their types and owners (no priority: no query for it).
+    with django_assert_num_queries(10):
+        response = client.get(URL, {"generation": generation.pk})
+    assert list(rows(response)) == [followup.pk]
+
+
+def _generation(creator, type_):
+    return Generation.objects.create(
+        created_by=creator,
+        selection_name="Kunder Oslo",
+        type=type_,
+        start_date=day(0),
+        description="Ring",
+        owner_mode="our_contact",
+    )
