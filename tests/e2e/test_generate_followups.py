@@ -546,7 +546,7 @@ def test_activity_list_shows_the_generated_followups(
     expect(
         page.locator("table.followups tbody tr")
         .filter(has_text="Dovre Data AS")
-        .get_by_role("checkbox")
+        .get_by_role("checkbox", name="Completed: Send tilbud på vinterservice")
     ).to_have_attribute("aria-checked", "true")
     expect_counters_refreshed(page)
     expect(counter(page, "open")).to_have_text("Open follow-ups: 5")

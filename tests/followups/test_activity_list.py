@@ -298,8 +298,9 @@ def test_the_generation_filter_costs_one_query(login, salesperson, django_assert
     client = login(salesperson)
     # 1-4: session, user, associate, its other user groups; 5: the generation (with its
     # type and creator); 6-7: the open and the completed-today keys; 8: the rows; 9-10:
-    # their types and owners (no priority: no query for it).
-    with django_assert_num_queries(10):
+    # their types and owners (no priority: no query for it); 11-12: how many on every
+    # page; 13-14: the user's rights ("New follow-up"). One more than without the filter.
+    with django_assert_num_queries(14):
         response = client.get(URL, {"generation": generation.pk})
     assert list(rows(response)) == [followup.pk]
 
