@@ -535,7 +535,11 @@ def test_activity_list_shows_the_generated_followups(
     search = page.get_by_label("Quick search in follow-ups")
     search.fill("Dovre")
     results = page.locator("#quick-search-results")
-    expect(results.get_by_role("link")).to_have_count(1)
+    # The company itself is found too, in a group of its own.
+    expect(results.locator(".quick-companies").get_by_role("link")).to_have_text(
+        ["Dovre Data AS Lillehammer"]
+    )
+    expect(results.locator(".quick-results").get_by_role("link")).to_have_count(1)
     expect(results).to_contain_text("Dovre Data AS")
     search.fill("")
 
