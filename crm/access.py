@@ -16,6 +16,20 @@ from django.utils.translation import gettext as _
 from .models import Associate
 
 
+def local_path(request: HttpRequest, url: str | None) -> str | None:
+    """`url` if it is a path on this site (a form's "next"), else None: never another
+    site, never a scheme-relative "//host"."""
+    if (
+        url
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return url
+    return None
+
+
 def _page_shown(request: HttpRequest) -> str:
     """The path of the page the user is on: the request's own for a page load, else the
     page that sent it (htmx says which; a plain form post has its Referer). A POST-only

@@ -13,13 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from crm.access import associate_required
+from crm.access import associate_required, local_path
 from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
 from . import export, services
@@ -216,12 +215,8 @@ def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
     except services.FollowUpLocked as error:
         raise PermissionDenied(str(error)) from None
     if not request.htmx:
-        back = request.POST.get("next", "")
-        if back.startswith("/") and url_has_allowed_host_and_scheme(
-            back, {request.get_host()}, request.is_secure()
-        ):
-            return HttpResponseRedirect(back)
-        return redirect("followups:activity_list")
+        back = local_path(request, request.POST.get("next"))
+        return HttpResponseRedirect(back) if back else redirect("followups:activity_list")
     response = render(
         request,
         "followups/activity_list.html#row",

@@ -11,13 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.access import associate_required
+from crm.access import associate_required, local_path
 from crm.dates import StyleDateField
 from crm.models import Associate
 
@@ -143,13 +142,9 @@ def scope_of(request: HttpRequest, form: BulkForm) -> QuerySet:
     return rows
 
 
-def _back(request: HttpRequest, form: BulkForm | None = None) -> str:
-    back = (form.data.get("next") if form is not None else None) or request.POST.get("next", "")
-    if back.startswith("/") and url_has_allowed_host_and_scheme(
-        back, {request.get_host()}, request.is_secure()
-    ):
-        return back
-    return reverse("followups:activity_list")
+def _back(request: HttpRequest) -> str:
+    """The list the form was sent from."""
+    return local_path(request, request.POST.get("next")) or reverse("followups:activity_list")
 
 
 def bulk_form_for(request: HttpRequest, **initial) -> BulkForm:
@@ -167,7 +162,7 @@ def bulk_confirm(request: HttpRequest) -> HttpResponse:
     """What the change would do: how many change, how many are skipped and why; or the
     form's errors next to its fields."""
     form = BulkForm(request.POST, associate=request.associate, auto_id="bulk_%s")
-    context = {"form": form, "back": _back(request, form), "lines": None}
+    context = {"form": form, "back": _back(request), "lines": None}
     if request.POST.get("fresh") and not form.is_valid():
         # Just chosen under the list: the action's own fields are still to be filled in.
         for name in PARAMETERS:
@@ -187,7 +182,7 @@ def bulk_apply(request: HttpRequest) -> HttpResponse:
     """Make the change, then back to the list with the counts and an Undo."""
     form = BulkForm(request.POST, associate=request.associate, auto_id="bulk_%s")
     if not form.is_valid():
-        return render(request, TEMPLATE, {"form": form, "back": _back(request, form)}, status=400)
+        return render(request, TEMPLATE, {"form": form, "back": _back(request)}, status=400)
     change = form.change()
     record = bulk.bulk_apply(scope_of(request, form), change, request.associate)
     n = number_format(record.changed_count, force_grouping=True)
@@ -199,7 +194,7 @@ def bulk_apply(request: HttpRequest) -> HttpResponse:
         messages.success(request, format_html('{} <a href="{}">{}</a>', text, url, _("Undo…")))
     else:
         messages.info(request, text)
-    return HttpResponseRedirect(_back(request, form))
+    return HttpResponseRedirect(_back(request))
 
 
 def _own_change(request: HttpRequest, pk: int) -> BulkChange:
