@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -186,7 +186,7 @@ def quick_search(request: HttpRequest) -> HttpResponse:
     return render(request, "followups/search.html", context)
 
 
-GONE = _lazy(
+GONE = gettext_lazy(
     "This follow-up no longer exists: it was removed, most likely by an undo of the"
     " generation that created it. Nothing was changed."
 )

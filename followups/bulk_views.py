@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.access import associate_required, local_path
@@ -40,45 +39,51 @@ class BulkForm(forms.Form):
     generation = forms.IntegerField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
     scope = forms.ChoiceField(
-        label=_lazy("Which follow-ups"),
-        choices=[("ticked", _lazy("The ticked ones")), ("all", _lazy("All that match the list"))],
+        label=gettext_lazy("Which follow-ups"),
+        choices=[
+            ("ticked", gettext_lazy("The ticked ones")),
+            ("all", gettext_lazy("All that match the list")),
+        ],
         initial="ticked",
         widget=forms.RadioSelect,
     )
     ids = MemberIdsField(
         required=False,
         error_messages={
-            "invalid": _lazy("The ticked follow-ups could not be read; reload the page."),
-            "too_many": _lazy("Tick at most %(max)s follow-ups, or choose all that match."),
+            "invalid": gettext_lazy("The ticked follow-ups could not be read; reload the page."),
+            "too_many": gettext_lazy("Tick at most %(max)s follow-ups, or choose all that match."),
         },
     )
     action = forms.ChoiceField(
-        label=_lazy("What to change"),
+        label=gettext_lazy("What to change"),
         choices=BulkAction.choices,
-        error_messages={"required": _lazy("Choose what to change.")},
+        error_messages={"required": gettext_lazy("Choose what to change.")},
     )
-    start_date = StyleDateField(label=_lazy("Move the start to"), required=False)
+    start_date = StyleDateField(label=gettext_lazy("Move the start to"), required=False)
     days = forms.IntegerField(
-        label=_lazy("or by days"),
+        label=gettext_lazy("or by days"),
         required=False,
         min_value=-bulk.MAX_DAYS,
         max_value=bulk.MAX_DAYS,
         widget=forms.NumberInput(attrs={"placeholder": "+7"}),
-        error_messages={"invalid": _lazy("Enter a whole number of days, such as 7 or -3.")},
+        error_messages={"invalid": gettext_lazy("Enter a whole number of days, such as 7 or -3.")},
     )
     owner = forms.ModelChoiceField(
-        label=_lazy("Reassign to"),
+        label=gettext_lazy("Reassign to"),
         queryset=Associate.objects.none(),
         required=False,
-        error_messages={"invalid_choice": _lazy("You cannot assign follow-ups to that associate.")},
+        empty_label=gettext_lazy("Choose an associate"),
+        error_messages={
+            "invalid_choice": gettext_lazy("You cannot assign follow-ups to that associate.")
+        },
     )
     priority = forms.ModelChoiceField(
-        label=_lazy("Priority"),
+        label=gettext_lazy("Priority"),
         queryset=Priority.objects.active().order_by("rank", "name"),
         required=False,
-        empty_label=_lazy("(none)"),
+        empty_label=gettext_lazy("(none)"),
         error_messages={
-            "invalid_choice": _lazy("That priority is no longer available; choose another.")
+            "invalid_choice": gettext_lazy("That priority is no longer available; choose another.")
         },
     )
 

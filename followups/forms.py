@@ -558,9 +558,9 @@ class FollowUpNewForm(FollowUpEditForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.fields["owner"].initial = self.associate.pk
-            self.fields["start_date"].initial = timezone.localdate
+        if not self.is_bound:  # a new instance's values are empty: today, for this user
+            self.initial["owner"] = self.initial.get("owner") or self.associate.pk
+            self.initial["start_date"] = self.initial.get("start_date") or timezone.localdate()
 
     def clean(self):
         data = super().clean()

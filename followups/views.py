@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -232,11 +231,11 @@ def _invalid(request, form: GenerateFollowUpsForm, selection: Selection) -> Http
     return render(request, TEMPLATE + "#form" if request.htmx else TEMPLATE, context)
 
 
-SAVE_FAILED = _lazy(
+SAVE_FAILED = gettext_lazy(
     "The follow-ups could not be saved, and nothing was saved. "
     "Please try again; if it keeps failing, tell your administrator."
 )
-SAVE_UNREACHABLE = _lazy(
+SAVE_UNREACHABLE = gettext_lazy(
     "The database cannot be reached just now, so the follow-ups could not be saved. "
     "Press Save again in a moment: the same dialog never creates its follow-ups twice."
 )

@@ -251,6 +251,8 @@ NB: dict[str, str | tuple[str, str]] = {
     "Cancel": "Avbryt",
     "Bulk change": "Masseendring",
     "Companies": "Firmaer",
+    "Choose an associate": "Velg en medarbeider",
+    "Choose what to change.": "Velg hva som skal endres.",
     "%(n)s follow-up": ("%(n)s oppfølging", "%(n)s oppfølginger"),
     "The %(n)s that match…": ("Den %(n)s som passer …", "Alle %(n)s som passer …"),
     "or in working days": "eller om antall arbeidsdager",

@@ -125,3 +125,10 @@ def test_odd_ids_in_the_address_are_ignored(login, salesperson, value):
     response = login(salesperson).get(f"{URL}?company={value}&person={value}")
 
     assert response.status_code == 200
+
+
+def test_the_form_starts_today_for_the_user(login, salesperson):
+    html = login(salesperson).get(URL).content.decode()
+
+    assert f'value="{timezone.localdate():%d.%m.%Y}"' in html
+    assert f'<option value="{salesperson.pk}" selected>' in html
