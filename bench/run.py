@@ -908,7 +908,14 @@ def run(args) -> dict:
         (f"/crm/companies/{company.pk}/", "company card, activities", TARGETS["activity_ms"]),
         (f"/crm/persons/{person.pk}/", "person card, activities", TARGETS["activity_ms"]),
     ]
-    for text in ("Company 12", "Number 4711", "Benchmark", "Bench follow-up 4", "no such text"):
+    for text in (
+        "Company 12",
+        "Number 4711",
+        "Benchmark",
+        "Bench follow-up 4",
+        "Bench",
+        "no such text",
+    ):
         pages.append(
             (f"/activities/search/?q={text}", f"quick search q={text!r}", TARGETS["search_ms"])
         )

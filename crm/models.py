@@ -160,81 +160,6 @@ class Associate(models.Model):
         return self._group_ids
 
 
-class Company(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    category = models.CharField(_("category"), max_length=100, blank=True)
-    our_contact = models.ForeignKey(
-        Associate,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="companies",
-        verbose_name=_("our contact"),
-        help_text=_("The associate who owns this company in the CRM."),
-    )
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["name", "id"]
-        verbose_name = _("company")
-        verbose_name_plural = _("companies")
-        indexes = [models.Index(Upper("name"), name="crm_company_upper_name")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Person(models.Model):
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
-    email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    company = models.ForeignKey(
-        Company,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="persons",
-        verbose_name=_("company"),
-    )
-    rank = models.PositiveIntegerField(
-        _("rank in company"), default=1, help_text=_("1 is the company's first contact.")
-    )
-    our_contact = models.ForeignKey(
-        Associate,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="own_persons",
-        verbose_name=_("our contact"),
-        help_text=_("Used only for persons with no company; others follow their company."),
-    )
-
-    class Meta:
-        ordering = ["last_name", "first_name", "id"]
-        verbose_name = _("person")
-        verbose_name_plural = _("persons")
-        indexes = [
-            models.Index(Upper("last_name"), name="crm_person_upper_last"),
-            models.Index(Upper("first_name"), name="crm_person_upper_first"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-    @property
-    def effective_our_contact(self) -> Associate | None:
-        """A person at a company follows the company's our contact."""
-        if self.company_id is not None:
-            return self.company.our_contact
-        return self.our_contact
-
-
 # --- Matching names case-insensitively in every language --------------------------------
 #
 # SQLite's upper(), lower() and LIKE fold A-Z only ("åpning" does not find "Åpning"), and
@@ -400,6 +325,87 @@ class UnicodeIContains(_AnyCase):
     lookup_name = "unicode_icontains"
     django_lookup = IContains
     like, glob = "%%%s%%", "*%s*"
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    our_contact = models.ForeignKey(
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="companies",
+        verbose_name=_("our contact"),
+        help_text=_("The associate who owns this company in the CRM."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        # Quick search: a name's start, or a city, in any case (followups.search).
+        indexes = [
+            models.Index(MatchKey("name"), name="crm_company_name_match"),
+            models.Index(MatchKey("city"), name="crm_company_city_match"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="persons",
+        verbose_name=_("company"),
+    )
+    rank = models.PositiveIntegerField(
+        _("rank in company"), default=1, help_text=_("1 is the company's first contact.")
+    )
+    our_contact = models.ForeignKey(
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="own_persons",
+        verbose_name=_("our contact"),
+        help_text=_("Used only for persons with no company; others follow their company."),
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            # Quick search: the start of a name or an e-mail address, in any case.
+            models.Index(MatchKey("last_name"), name="crm_person_last_name_match"),
+            models.Index(MatchKey("first_name"), name="crm_person_first_name_match"),
+            models.Index(MatchKey("email"), name="crm_person_email_match"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def effective_our_contact(self) -> Associate | None:
+        """A person at a company follows the company's our contact."""
+        if self.company_id is not None:
+            return self.company.our_contact
+        return self.our_contact
 
 
 class ProjectQuerySet(models.QuerySet):

@@ -8,7 +8,6 @@ import heapq
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from crm.access import associate_required, local_path
 from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
-from . import export, services
+from . import export, search, services
 from .bulk_views import bulk_form_for
 from .forms import FollowUpEditForm, FollowUpNewForm
 from .generation_views import selection_visible
@@ -30,9 +29,6 @@ from .models import FollowUp, Generation
 from .paging import page_number, page_of
 
 PAGE_SIZE = 50
-SEARCH_LIMIT = 10
-CARD_LIMIT = 5  # companies, and persons, in the type-ahead
-SEARCH_MIN_LENGTH = 2
 
 
 @require_GET
@@ -142,43 +138,13 @@ def quick_search(request: HttpRequest) -> HttpResponse:
     found), and over companies and persons, each group on its own."""
     # PostgreSQL refuses a NUL character in a query, and no text holds one.
     text = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
-    results = []
-    if len(text) >= SEARCH_MIN_LENGTH:
-        # Case-insensitive in every language, on SQLite too (crm.models.UnicodeIContains).
-        words = Q(description__unicode_icontains=text) | Q(company__name__unicode_icontains=text)
-        words |= Q(person__first_name__unicode_icontains=text)
-        words |= Q(person__last_name__unicode_icontains=text)
-        words |= Q(project__name__unicode_icontains=text)
-        results = list(
-            FollowUp.objects.visible_to(request.associate)
-            .open()
-            .filter(words)
-            .for_lists()
-            .order_by("start_date", "id")[:SEARCH_LIMIT]
-        )
-    companies, persons = [], []
-    if len(text) >= SEARCH_MIN_LENGTH:
-        # Companies and persons by the start of a name, a city or an e-mail address.
-        companies = list(
-            Company.objects.filter(
-                Q(name__unicode_istartswith=text) | Q(city__unicode_iexact=text)
-            ).order_by("name", "id")[:CARD_LIMIT]
-        )
-        persons = list(
-            Person.objects.filter(
-                Q(first_name__unicode_istartswith=text)
-                | Q(last_name__unicode_istartswith=text)
-                | Q(email__istartswith=text)
-            )
-            .select_related("company")
-            .order_by("last_name", "first_name", "id")[:CARD_LIMIT]
-        )
+    found = search.quick_search(request.associate, text)
     context = {
         "q": text,
-        "results": results,
-        "companies": companies,
-        "persons": persons,
-        "min_length": SEARCH_MIN_LENGTH,
+        "results": found.followups,
+        "companies": found.companies,
+        "persons": found.persons,
+        "min_length": search.SEARCH_MIN_LENGTH,
         "today": timezone.localdate(),
     }
     if request.htmx:

@@ -219,6 +219,16 @@ class FollowUpQuerySet(models.QuerySet):
         the partial index followups_changed holds them."""
         return self.exclude(updated_at=F("created_at"))
 
+    def unchanged(self) -> FollowUpQuerySet:
+        """As their generation wrote them (the other rows are `edited`)."""
+        return self.filter(generation__isnull=False, updated_at=F("created_at"))
+
+    def edited(self) -> FollowUpQuerySet:
+        """Created one by one, or changed since their generation wrote them: the rows
+        whose description or project may differ from their generation's (the partial
+        index followups_open_edited holds the open ones)."""
+        return self.filter(Q(generation__isnull=True) | ~Q(updated_at=F("created_at")))
+
     def visible_to(self, associate: Associate) -> FollowUpQuerySet:
         """The one rule for whose follow-ups an associate may see: their own, those they
         created, and those owned by associates who share a user group with them (every
@@ -333,6 +343,7 @@ class FollowUp(models.Model):
         blank=True,
         related_name="followups",
         verbose_name=_("generation"),
+        db_index=False,  # followups_by_generation starts with it
     )
 
     objects = FollowUpQuerySet.as_manager()
@@ -376,6 +387,22 @@ class FollowUp(models.Model):
                 fields=["generation"],
                 condition=~Q(updated_at=F("created_at")),
                 name="followups_changed",
+            ),
+            # Quick search: the open follow-ups a generation did not write as they are,
+            # whose text may differ from their generation's (followups.search). A
+            # generation writes none into it.
+            models.Index(
+                fields=["start_date", "id"],
+                condition=Q(completed=False)
+                & (Q(generation__isnull=True) | ~Q(updated_at=F("created_at"))),
+                name="followups_open_edited",
+            ),
+            # A generation's rows, its open ones by start date: undo, a generation's page,
+            # quick search. Written at its end, as every generation is newer than the
+            # rows before it.
+            models.Index(
+                fields=["generation", "completed", "start_date", "id"],
+                name="followups_by_generation",
             ),
             # The company and person cards (a few hundred rows each, sorted when read).
             # Single-column: a generation writes them in company order (see

@@ -1,4 +1,4 @@
-"""Generation history and undo (issue 8)."""
+"""Generation history and undo."""
 
 from __future__ import annotations
 

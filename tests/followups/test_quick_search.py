@@ -1,10 +1,14 @@
 """Quick search: type-ahead over the open follow-ups this associate may see (description,
-company, person, project). Completed follow-ups are never found."""
+project, the start of the company's or person's name), and over companies and persons.
+Completed follow-ups are never found."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,8 +21,10 @@ from crm.factories import (
     PriorityFactory,
     ProjectFactory,
 )
-from followups.activity_views import SEARCH_LIMIT
+from followups import services
 from followups.models import FollowUp
+from followups.search import SEARCH_LIMIT
+from followups.services import Choices
 
 pytestmark = pytest.mark.django_db
 
@@ -182,10 +188,12 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 4: the associate's other user groups
     # 5: the user's own permissions (may this role see every associate?)
     # 6: the user's roles' permissions
-    # 7: the first matching follow-ups, with project, company and person
-    # 8-10: their types, priorities and owners (with logins)
-    # 11-12: the first matching companies, and persons (with their companies)
-    with django_assert_num_queries(12):
+    # 7: the generations whose description or project matches
+    # 8: the first matching follow-ups of each part (by company or person, edited rows,
+    #    each generation's rows), with project, company and person
+    # 9-11: their types, priorities and owners (with logins)
+    # 12-13: the first matching companies, and persons (with their companies)
+    with django_assert_num_queries(13):
         response = client.get(URL, {"q": "nordlys"}, headers=HTMX)
 
     assert len(found(response)) == SEARCH_LIMIT
@@ -208,3 +216,96 @@ def test_it_finds_companies_and_persons_in_any_case_with_norwegian_letters(login
     assert reverse("crm:person", args=[oyvind.pk]) in by_mail
     assert "Companies" in by_name and "Persons" in by_person
     assert reverse("crm:person", args=[oyvind.pk]) not in by_name
+
+
+def generate(selection, creator, kind, **choices):
+    generation, created = services.followups_generate(
+        selection=selection,
+        creator=creator,
+        key=uuid.uuid4(),
+        choices=Choices(type=kind, start_date=timezone.localdate(), **choices),
+    )
+    assert created
+    return generation
+
+
+def test_it_finds_a_generations_rows_by_its_description_and_project(
+    login, salesperson, selection, call_type, add_members
+):
+    add_members(selection, 3)
+    harbour = ProjectFactory(name="Harbour expo")
+    spring = generate(selection, salesperson, call_type, description="Spring offer")
+    expo = generate(selection, salesperson, call_type, description="Invite", project=harbour)
+    generate(selection, salesperson, call_type, description="Spring offer", completed=True)
+    client = login(salesperson)
+
+    spring_rows = sorted(spring.followups.values_list("id", flat=True))
+    assert search(client, "SPRING") == spring_rows
+    assert search(client, "harb") == sorted(expo.followups.values_list("id", flat=True))
+
+
+def test_it_finds_a_generated_row_changed_since_by_its_own_text_only(
+    login, salesperson, selection, call_type, add_members
+):
+    add_members(selection, 3)
+    spring = generate(selection, salesperson, call_type, description="Spring offer")
+    edited, completed, untouched = spring.followups.order_by("id")
+    services.followup_save_changes(
+        followup=edited, changes={"description": "Call the mayor"}, by=salesperson
+    )
+    services.followup_set_completed(followup=completed, by=salesperson)
+    client = login(salesperson)
+
+    assert search(client, "mayor") == [edited.pk]
+    assert search(client, "spring") == [untouched.pk]
+
+
+def test_it_finds_a_row_of_a_completed_generation_opened_again(
+    login, salesperson, selection, call_type, add_members
+):
+    add_members(selection, 2)
+    done = generate(selection, salesperson, call_type, description="Winter offer", completed=True)
+    reopened, _ = done.followups.order_by("id")
+    services.followup_set_completed(followup=reopened, by=salesperson)
+
+    assert search(login(salesperson), "winter") == [reopened.pk]
+
+
+def test_it_finds_followups_by_the_start_of_their_companys_or_persons_name(login, salesperson):
+    at_company = followup(owner=salesperson, company=CompanyFactory(name="Åsgard Sag AS"))
+    of_person = followup(owner=salesperson, person=PersonFactory(first_name="Åse", last_name="Lie"))
+    followup(owner=salesperson, company=CompanyFactory(name="Store Åsen AS"))
+    client = login(salesperson)
+
+    assert search(client, "ås") == [at_company.pk, of_person.pk]
+    assert search(client, "LIE") == [of_person.pk]
+
+
+def test_it_reads_every_part_off_an_index(
+    login, salesperson, selection, call_type, add_members, django_assert_num_queries
+):
+    """No part of the search reads the follow-ups' table from end to end, whatever its
+    size: each is a range of an index (PostgreSQL told not to scan where it can avoid
+    it, as it would for a table this small)."""
+    add_members(selection, 3)
+    generate(selection, salesperson, call_type, description="Spring offer")
+    followup(owner=salesperson, description="Spring call")
+    client = login(salesperson)
+    with CaptureQueriesContext(connection) as queries:
+        search(client, "spring")
+    (union,) = [q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"]]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {union}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET enable_seqscan")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {union}")
+            plan = "\n".join(row[-1] for row in cursor.fetchall())
+
+    assert "followups_by_generation" in plan
+    assert "followups_open_edited" in plan
+    assert "Seq Scan on followups_followup" not in plan
+    assert not re.search(r"SCAN followups_followup(?! USING)", plan), plan

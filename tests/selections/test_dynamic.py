@@ -1,4 +1,4 @@
-"""Dynamic selections: criteria, their result, generation from them, freezing (issue 9)."""
+"""Dynamic selections: criteria, their result, generation from them, freezing."""
 
 from __future__ import annotations
 
