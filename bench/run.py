@@ -42,6 +42,15 @@ SIZES = {
         followups=1_000_000,
         selections=[1_000, 10_000, 100_000],
     ),
+    # A simulation for docs/scaling.md: ten times the follow-ups, 1,000 associates.
+    "scale": dict(
+        companies=100_000,
+        persons=1_000_000,
+        projects=100_000,
+        associates=1_000,
+        followups=10_000_000,
+        selections=[1_000, 10_000, 100_000],
+    ),
     "small": dict(
         companies=100,
         persons=1_000,

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from crm import dates
 from crm.models import Associate
-from followups.models import FollowUp, FollowUpType, Generation
+from followups.models import FollowUp, FollowUpType, Generation, OwnerMode
 from selections.models import Selection, Visibility
 
 from .models import DigestSent
@@ -191,6 +191,8 @@ def generation_notify(generation_id: int) -> int:
     )
     if generation is None or generation.undone_at is not None:
         return 0
+    if generation.owner_mode == OwnerMode.MINE:
+        return 0  # every row is its creator's own: nobody to tell, nothing to read
     link = reverse("followups:activity_list") + "?" + urlencode({"generation": generation.pk})
     return followups_given_notify(
         followups=FollowUp.objects.filter(generation=generation),

@@ -169,8 +169,18 @@ def test_it_sends_none_for_my_own_list(
 ):
     selection, _owners = spread
     with django_capture_on_commit_callbacks(execute=True):
-        generate(selection, manager, call_type, mode=OwnerMode.MINE)
+        generation, _ = generate(selection, manager, call_type, mode=OwnerMode.MINE)
     assert smtp.messages == []
+
+
+def test_my_own_list_reads_none_of_the_followups(
+    smtp, spread, manager, call_type, django_assert_num_queries
+):
+    selection, _owners = spread
+    generation, _ = generate(selection, manager, call_type, mode=OwnerMode.MINE)
+
+    with django_assert_num_queries(1):  # the generation, and nothing of its rows
+        assert generation_notify(generation.pk) == 0
 
 
 def test_it_tells_the_other_associate(
