@@ -169,7 +169,7 @@ def test_it_sends_none_for_my_own_list(
 ):
     selection, _owners = spread
     with django_capture_on_commit_callbacks(execute=True):
-        generation, _ = generate(selection, manager, call_type, mode=OwnerMode.MINE)
+        generate(selection, manager, call_type, mode=OwnerMode.MINE)
     assert smtp.messages == []
 
 
