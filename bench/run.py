@@ -134,6 +134,7 @@ def setup_django(size: str) -> None:
     os.environ["PLAIN_STATIC"] = "true"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("STATEMENT_TIMEOUT", "0")  # building a data set takes minutes
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
         f"sqlite:///{ROOT / 'bench' / f'bench-{size}.sqlite3'}"
     )
