@@ -199,13 +199,15 @@ def activity_parts(
     """The activity list's two parts for a filter: open follow-ups, and those completed
     today (a closed range, which SQLite's planner reads from the index over completed
     follow-ups); only those of one generation with `generation_id`, only those a bulk
-    change changed with `bulk_id` (the links in owners' notices)."""
+    change gave this associate with `bulk_id` (the links in owners' notices)."""
     mine = FollowUp.objects.filter(owner=associate)
     if generation_id is not None:
         mine = mine.filter(generation_id=generation_id)
-    if bulk_id is not None:
+    if bulk_id is not None:  # those it gave this associate: another's before it
         mine = mine.filter(
-            pk__in=BulkChangeRow.objects.filter(change_id=bulk_id).values("followup_id")
+            pk__in=BulkChangeRow.objects.filter(change_id=bulk_id)
+            .exclude(owner_id=associate.pk)
+            .values("followup_id")
         )
     open_ = mine.filter(completed=False)
     done_today = mine.filter(
