@@ -460,7 +460,11 @@ class BulkChangeRow(models.Model):
     (no foreign keys), so that a deleted follow-up can be put back and a changed one
     restored. `followup_id` is the follow-up's own id."""
 
-    change = models.ForeignKey(BulkChange, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique constraint below leads with it (one index less to
+    # write for every row a bulk change records).
+    change = models.ForeignKey(
+        BulkChange, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     followup_id = models.BigIntegerField()
     type_id = models.BigIntegerField()
     start_date = models.DateField()
