@@ -24,7 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Project
+from crm.models import MatchKey, Project
 
 from .models import BulkChangeRow, FollowUp, FollowUpType, Priority
 from .paging import Page, page_number, page_of
@@ -34,7 +34,8 @@ PAGE_SIZE = 50
 FILTERS = ("open", "overdue", "today", "week")
 
 # The columns a list can be sorted by, and the keys of each (after them: the start and
-# the id). Type and priority sort by their rank, as the dialog lists them.
+# the id). Type and priority sort by their rank, as the dialog lists them; names
+# case-insensitively.
 SORTS = {
     "start": ("start_date",),
     "type": ("type__rank", "type__name"),
@@ -57,6 +58,12 @@ def sort_of(value, default: str) -> str:
     return value if value.removeprefix("-") in SORTS else default
 
 
+def _key(path: str):
+    """A name sorts case-insensitively, the same on both databases (MatchKey: upper-cased
+    in every script, compared character by character); a rank as it is."""
+    return MatchKey(path) if path.endswith("name") else F(path)
+
+
 def ordering(sort: str) -> list[OrderBy | str]:
     """ORDER BY of a sort: its column's keys in its direction (rows without a value
     last), then start and id; by start alone it is (start_date, id), the order of the
@@ -65,8 +72,8 @@ def ordering(sort: str) -> list[OrderBy | str]:
     if name == "start":
         return ["-start_date", "-id"] if descending else ["start_date", "id"]
     keys = [
-        F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
-        for key in SORTS[name]
+        key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
+        for key in map(_key, SORTS[name])
     ]
     return [*keys, "start_date", "id"]
 

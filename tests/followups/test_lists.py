@@ -115,6 +115,15 @@ def test_a_sort_that_is_not_one_is_ignored(login, salesperson, world, sort):
     assert order(response, world) == "bdca"
 
 
+def test_names_sort_regardless_of_case(login, salesperson):
+    made = [
+        FollowUpFactory(owner=salesperson, company=CompanyFactory(name=name))
+        for name in ("bravo", "Alfa", "Charlie", "alfa")
+    ]
+    response = login(salesperson).get(ACTIVITIES, {"sort": "company"})
+    assert list(rows(response)) == [made[1].pk, made[3].pk, made[0].pk, made[2].pk]
+
+
 def test_it_is_stable_with_the_id_as_last_key(login, salesperson):
     company = CompanyFactory(name="Same")
     made = [
@@ -212,7 +221,11 @@ def test_odd_filter_values_never_fail(login, salesperson, world, value):
 
 def test_the_history_sorts_and_filters_with_completed_ones(login, salesperson, world):
     done = FollowUpFactory(
-        owner=salesperson, start_date=day(9), completed=True, type=world["a"].type
+        owner=salesperson,
+        start_date=day(9),
+        completed=True,
+        type=world["a"].type,
+        company=CompanyFactory(name="Bjørk"),
     )
     client = login(salesperson)
     response = client.get(HISTORY)
