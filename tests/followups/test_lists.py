@@ -308,3 +308,31 @@ def test_the_open_list_by_start_reads_the_partial_index(salesperson, world):
                 assert "TEMP B-TREE" not in plan, plan
             else:
                 assert "Sort" not in plan.replace("Sort Key", ""), plan
+
+
+@pytest.mark.parametrize("n", [3, 60])
+def test_a_generations_page_sorted_and_filtered_costs_the_same_queries(
+    login, salesperson, django_assert_num_queries, n
+):
+    from tests.followups.test_activity_list import _generation
+
+    kind = FollowUpTypeFactory()
+    generation = _generation(salesperson, kind)
+    FollowUp.objects.bulk_create(
+        FollowUpFactory.build_batch(
+            n, owner=salesperson, type=kind, generation=generation, company=CompanyFactory()
+        )
+    )
+    client = login(salesperson)
+    client.get(ACTIVITIES)
+    url = reverse("followups:generation_detail", args=[generation.pk])
+    # 1: the session; 2: the user; 3: the associate; 4: its other user groups
+    # 5-6: the user's rights (may they see every generation? every associate?)
+    # 7: the generation, with whether its selection is visible to them
+    # 8-9: the filter bar's types and priorities (also the rows' names)
+    # 10: the page's ids, sorted by company; 11: those follow-ups; 12: their owners
+    # 13: how many on every page; 14: how many are untouched and changed since (undo)
+    with django_assert_num_queries(14):
+        response = client.get(url, {"sort": "-company", "type": kind.pk})
+    assert len(response.context["page"].object_list) == min(n, lists.PAGE_SIZE)
+    assert response.context["total"] == n
