@@ -26,6 +26,7 @@ from .models import BulkAction, BulkChange, Generation, Priority
 
 TEMPLATE = "followups/bulk_confirm.html"
 PARAMETERS = ("start_date", "days", "owner", "priority")  # the fields of one action or another
+MAX_ID = 2**63 - 1
 # The lists with a bulk bar.
 SOURCES = ("activities", "history", "generation", "company", "person")
 
@@ -38,9 +39,16 @@ class BulkForm(forms.Form):
         widget=forms.HiddenInput,
     )
     show = forms.CharField(required=False, widget=forms.HiddenInput)
-    generation = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    bulk_change = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    card = forms.IntegerField(required=False, widget=forms.HiddenInput)  # company or person
+    # Ids (a generation, a bulk change, a company or person): within what a row id can be.
+    generation = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    bulk_change = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    card = forms.IntegerField(  # the company's or the person's
+        required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     filters = forms.CharField(required=False, max_length=600, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
     scope = forms.ChoiceField(

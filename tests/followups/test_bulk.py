@@ -456,3 +456,12 @@ def test_odd_filters_in_the_bulk_form_never_fail(login, salesperson, filters):
     data = post(scope="all", source="history", filters=filters[:600])
     response = login(salesperson).post(CHECK, data, headers=HTMX)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("field", ["card", "bulk_change", "generation"])
+@pytest.mark.parametrize("value", ["9" * 30, "-5", "abc"])
+def test_ids_that_cannot_be_one_never_fail(login, salesperson, field, value):
+    data = post(scope="all", source="company", **{field: value})
+    response = login(salesperson).post(CHECK, data, headers=HTMX)
+    assert response.status_code == 200
+    assert login(salesperson).post(APPLY, data).status_code in (302, 400)
