@@ -15,28 +15,37 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from followups.models import FollowUp
-from followups.paging import page_of
+from followups import lists
+from followups.bulk_views import bulk_form_for
+from followups.lists import ListFilters
 
 from . import dates
 from .access import associate_required
 from .forms import PreferencesForm
 from .models import Associate, Company, Person
 
-PAGE_SIZE = 50
 
-
-def _activities(request: HttpRequest, **where) -> dict:
+def _activities(request: HttpRequest, source: str, card) -> dict:
     """The card's Activities tab: the follow-ups this associate may see, completed ones
-    included, newest first."""
-    followups = (
-        FollowUp.objects.visible_to(request.associate)
-        .filter(**where)
-        .for_lists()
-        .order_by("-start_date", "-id")
-    )
-    page = page_of(followups, request.GET.get("page"), PAGE_SIZE)
-    return {"page": page, "today": timezone.localdate(), "show_owner": True}
+    included, newest first (or sorted by another column), narrowed by the filter bar,
+    with the bulk bar."""
+    filters = ListFilters(request.GET)
+    rows = filters.apply(lists.card_rows(request.associate, **{source: card}))
+    sort = lists.sort_of(request.GET.get("sort"), "-start")
+    page = lists.list_page(request.GET.get("page"), filters, sort, rows)
+    query = lists.list_query(filters.query(), sort=sort, default="-start")
+    return {
+        **lists.sorting(sort, "-start", query),
+        "page": page,
+        # How many on every page (from the company's or the person's index).
+        "total": rows.count(),
+        "today": timezone.localdate(),
+        "show_owner": True,
+        **lists.filter_bar(filters, {}, sort, "-start"),
+        "bulk_form": bulk_form_for(request, source=source, card=card.pk, filters=filters.query()),
+        "list_query": query,
+        "export_query": lists.list_query(f"source={source}&card={card.pk}", query),
+    }
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -128,7 +137,7 @@ def calendar_token(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("our_contact__user"), pk=pk)
     persons = company.persons.order_by("rank", "last_name", "id")[:200]
-    context = {"company": company, "persons": persons, **_activities(request, company=company)}
+    context = {"company": company, "persons": persons, **_activities(request, "company", company)}
     return render(request, "crm/company_detail.html", context)
 
 
@@ -138,5 +147,5 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.select_related("company__our_contact__user", "our_contact__user"), pk=pk
     )
-    context = {"person": person, **_activities(request, person=person)}
+    context = {"person": person, **_activities(request, "person", person)}
     return render(request, "crm/person_detail.html", context)

@@ -4,7 +4,7 @@ list, and marking a follow-up completed or open again."""
 from __future__ import annotations
 
 import copy
-import heapq
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,60 +20,74 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from crm.access import associate_required, local_path
 from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
-from . import export, search, services
+from . import export, lists, search, services
 from .bulk_views import bulk_form_for
 from .forms import FollowUpEditForm, FollowUpNewForm
 from .generation_views import selection_visible
-from .lists import FILTERS, activity_parts, activity_rows
-from .models import FollowUp, Generation
-from .paging import page_number, page_of
+from .lists import FILTERS, ListFilters, activity_parts, activity_rows, sort_of
+from .models import BulkChange, FollowUp, Generation
 
-PAGE_SIZE = 50
+PAGE_SIZE = lists.PAGE_SIZE
 
 
 @require_GET
 @associate_required
 def activity_list(request: HttpRequest) -> HttpResponse:
-    """The current associate's open follow-ups by start date, overdue first. One
-    completed today stays, struck through, until tomorrow."""
+    """The current associate's open follow-ups by start date, overdue first (or sorted by
+    another column), narrowed by the filter bar. One completed today stays, struck
+    through, until tomorrow."""
     show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
     today = timezone.localdate()
-    # Only those of one generation (the link in an owner's notice); an id that is not
-    # one, or a generation that gave this associate nothing, lists nothing.
+    # Only those of one generation or one bulk change (the links in owners' notices); an
+    # id that is not one, or a change that gave this associate nothing, lists nothing.
     generation = _generation_filter(request)
     generation_id = generation.pk if generation is not None else None
-    open_, done_today = activity_parts(request.associate, show, today, generation_id)
-    # Each read in start-date order only as far as the page asked for, from its own index,
-    # then merged: sorting the two together in the database would read every open row.
-    number = page_number(request.GET.get("page"))
-    enough = number * PAGE_SIZE + 1
-    keys = heapq.merge(
-        *(
-            qs.order_by("start_date", "id").values_list("start_date", "id")[:enough]
-            for qs in (open_, done_today)
-        )
+    change = _bulk_filter(request)
+    bulk_id = change.pk if change is not None else None
+    filters = ListFilters(request.GET)
+    open_, done_today = (
+        filters.apply(part)
+        for part in activity_parts(request.associate, show, today, generation_id, bulk_id)
     )
-    page = page_of(list(keys), number, PAGE_SIZE)
-    ids = [pk for _start, pk in page.object_list]
-    rows = FollowUp.objects.for_lists().in_bulk(ids)
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    sort = sort_of(request.GET.get("sort"), "start")
+    page = lists.list_page(request.GET.get("page"), filters, sort, open_, done_today)
     # How many on every page: each part counted off its own index.
     total = open_.count() + done_today.count()
+    also = lists.list_query(
+        urlencode({"generation": generation.pk}) if generation is not None else "",
+        urlencode({"bulk": change.pk}) if change is not None else "",
+        filters.query(),
+        sort=sort,
+        default="start",
+    )
+    query = lists.list_query(also, urlencode({"show": show}))
     return render(
         request,
         "followups/activity_list.html",
         {
+            **lists.sorting(sort, "start", query),
             "page": page,
             "total": total,
             "show": show,
             "filters": FILTERS,
+            **lists.filter_bar(
+                filters, {"show": show, "generation": generation_id, "bulk": bulk_id}, sort, "start"
+            ),
             "today": today,
             "show_owner": False,
             "bulk_form": bulk_form_for(
-                request, source="activities", show=show, generation=generation_id
+                request,
+                source="activities",
+                show=show,
+                generation=generation_id,
+                bulk_change=bulk_id,
+                filters=filters.query(),
             ),
             "generation": generation,
-            "also": f"generation={generation.pk}&" if generation is not None else "",
+            "change": change,
+            "also": f"{also}&" if also else "",
+            "list_query": query,
+            "export_query": query,
         },
     )
 
@@ -94,31 +108,51 @@ def _generation_filter(request: HttpRequest) -> Generation | None:
     return found or Generation(pk=0)
 
 
+def _bulk_filter(request: HttpRequest) -> BulkChange | None:
+    """The bulk change of ?bulk=<id> (the link in a notice of follow-ups reassigned), as
+    the activity list names it; a value that is no bulk change filters out everything."""
+    value = request.GET.get("bulk", "").strip()
+    if not value:
+        return None
+    found = None
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        found = BulkChange.objects.select_related("created_by__user").filter(pk=int(value)).first()
+    return found or BulkChange(pk=0)
+
+
 @require_GET
 @associate_required
 def history(request: HttpRequest) -> HttpResponse:
-    """Every follow-up of the current associate, completed ones included, newest first.
-    Open and completed ones are read newest first, each from its own partial index
-    (the activity list's, and its completed twin), only as far as the page goes, and
-    merged: no index of its own, which every generation would have to write."""
-    mine = FollowUp.objects.filter(owner=request.associate)
-    number = page_number(request.GET.get("page"))
-    enough = number * PAGE_SIZE + 1
-    keys = heapq.merge(
-        *(
-            qs.order_by("-start_date", "-id").values_list("start_date", "id")[:enough]
-            for qs in (mine.filter(completed=False), mine.filter(completed=True))
-        ),
-        reverse=True,
-    )
-    page = page_of(list(keys), number, PAGE_SIZE)
-    ids = [pk for _start, pk in page.object_list]
-    rows = FollowUp.objects.for_lists().in_bulk(ids)
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    """Every follow-up of the current associate, completed ones included, newest first
+    (or sorted by another column), narrowed by the filter bar. By start, open and
+    completed ones are read each from its own partial index (the activity list's, and its
+    completed twin), only as far as the page goes, and merged: no index of its own,
+    which every generation would have to write."""
+    mine = lists.history_rows(request.associate)
+    filters = ListFilters(request.GET)
+    parts = [
+        filters.apply(mine.filter(completed=False)),
+        filters.apply(mine.filter(completed=True)),
+    ]
+    sort = sort_of(request.GET.get("sort"), "-start")
+    page = lists.list_page(request.GET.get("page"), filters, sort, *parts)
+    # How many on every page: open and completed counted each off its own index.
+    total = sum(part.count() for part in parts)
+    query = lists.list_query(filters.query(), sort=sort, default="-start")
     return render(
         request,
         "followups/history.html",
-        {"page": page, "today": timezone.localdate(), "show_owner": False},
+        {
+            **lists.sorting(sort, "-start", query),
+            "page": page,
+            "total": total,
+            "today": timezone.localdate(),
+            "show_owner": False,
+            **lists.filter_bar(filters, {}, sort, "-start"),
+            "bulk_form": bulk_form_for(request, source="history", filters=filters.query()),
+            "list_query": query,
+            "export_query": lists.list_query("source=history", query),
+        },
     )
 
 
@@ -254,27 +288,39 @@ EXPORTS = {"csv": export.csv_response, "xlsx": export.xlsx_response}
 @require_GET
 @associate_required
 def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    """A list as a file: the activity list with its filter (?show=), the history
-    (?source=history) or a generation's follow-ups (?generation=<id>), every page."""
+    """A list as a file, with its filters and sort, every page: the activity list
+    (?show=, ?generation=, ?bulk=), the history (?source=history), a generation's
+    follow-ups (?source=generation&generation=<id>) or a card's (?source=company&card=<id>,
+    ?source=person&card=<id>)."""
     if fmt not in EXPORTS:
         raise Http404
     source = request.GET.get("source", "activities")
+    default = "start"
     if source == "generation":
-        try:
-            pk = int(request.GET.get("generation", ""))
-        except ValueError:
-            raise Http404 from None
-        generation = get_object_or_404(Generation.objects.visible_to(request.associate), pk=pk)
-        rows = FollowUp.objects.visible_to(request.associate).filter(generation=generation)
+        generation = get_object_or_404(
+            Generation.objects.visible_to(request.associate), pk=_id(request.GET.get("generation"))
+        )
+        rows = lists.generation_rows(request.associate, generation)
         name = f"generation-{generation.pk}"
     elif source == "history":
-        rows, name = FollowUp.objects.filter(owner=request.associate), "history"
+        rows, name, default = lists.history_rows(request.associate), "history", "-start"
+    elif source in ("company", "person"):
+        card = _id(request.GET.get("card"))
+        rows, name, default = lists.card_rows(request.associate, **{source: card}), source, "-start"
     else:
         show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
         generation = _generation_filter(request)
-        rows = activity_rows(request.associate, show, generation.pk if generation else None)
+        change = _bulk_filter(request)
+        rows = activity_rows(
+            request.associate,
+            show,
+            generation.pk if generation else None,
+            change.pk if change else None,
+        )
         name = f"activities-{show}"
-    return EXPORTS[fmt](rows, f"{name}-{timezone.localdate():%Y-%m-%d}")
+    rows = lists.narrowed(rows, lists.filter_values(request.GET))
+    sort = sort_of(request.GET.get("sort"), default)
+    return EXPORTS[fmt](rows, f"{name}-{timezone.localdate():%Y-%m-%d}", lists.ordering(sort))
 
 
 @require_http_methods(["GET", "POST"])

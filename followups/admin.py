@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Project
 
+from . import services
 from .forms import FollowUpRulesForm, with_current
 from .models import BulkChange, FollowUp, FollowUpType, Generation, Priority
 
@@ -74,7 +75,9 @@ class FollowUpAdmin(admin.ModelAdmin):
         return super().get_object(request, object_id, from_field)
 
     def save_model(self, request, obj, form, change):
-        obj.save(force_update=change)
+        services.followup_admin_save(
+            followup=obj, change=change, changed=form.changed_data, user=request.user
+        )
 
 
 @admin.register(Generation)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate
+from notices.services import bulk_change_notify
 
 from .models import (
     EARLIEST_START,
@@ -234,6 +236,9 @@ def bulk_apply(scope: QuerySet, change: Change, by: Associate) -> BulkChange:
         else:
             rows.update(updated_at=now, **_updates(change, now))
         BulkChange.objects.filter(pk=record.pk).update(changed_count=changed)
+        if change.action == BulkAction.REASSIGN and change.owner != by and changed:
+            # The new owner is told once the change is there (never if it rolls back).
+            transaction.on_commit(partial(bulk_change_notify, record.pk), robust=True)
     record.changed_count = changed
     return record
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -19,24 +19,37 @@ from crm.access import associate_required, local_path
 from crm.dates import StyleDateField
 from crm.models import Associate
 
-from . import bulk
+from . import bulk, lists
 from .forms import MemberIdsField, check_start_date
 from .lists import FILTERS, activity_rows
-from .models import BulkAction, BulkChange, FollowUp, Generation, Priority
+from .models import BulkAction, BulkChange, Generation, Priority
 
 TEMPLATE = "followups/bulk_confirm.html"
 PARAMETERS = ("start_date", "days", "owner", "priority")  # the fields of one action or another
+MAX_ID = 2**63 - 1
+# The lists with a bulk bar.
+SOURCES = ("activities", "history", "generation", "company", "person")
 
 
 class BulkForm(forms.Form):
     """Which rows (ticked, or all that match the list), and what to do to them."""
 
     source = forms.ChoiceField(
-        choices=[("activities", "activities"), ("generation", "generation")],
+        choices=[(name, name) for name in SOURCES],
         widget=forms.HiddenInput,
     )
     show = forms.CharField(required=False, widget=forms.HiddenInput)
-    generation = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Ids (a generation, a bulk change, a company or person): within what a row id can be.
+    generation = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    bulk_change = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    card = forms.IntegerField(  # the company's or the person's
+        required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    filters = forms.CharField(required=False, max_length=600, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
     scope = forms.ChoiceField(
         label=gettext_lazy("Which follow-ups"),
@@ -131,17 +144,27 @@ class BulkForm(forms.Form):
 
 
 def scope_of(request: HttpRequest, form: BulkForm) -> QuerySet:
-    """The rows the form names, among those the list shows this associate."""
+    """The rows the form names, among those the list shows this associate (with the
+    list's filter bar, as lists.py defines each list)."""
     data = form.cleaned_data
-    if data["source"] == "generation":
+    source = data["source"]
+    if source == "generation":
         generation = get_object_or_404(
             Generation.objects.visible_to(request.associate), pk=data.get("generation") or 0
         )
-        rows = FollowUp.objects.visible_to(request.associate).filter(generation=generation)
+        rows = lists.generation_rows(request.associate, generation)
+    elif source == "history":
+        rows = lists.history_rows(request.associate)
+    elif source in ("company", "person"):
+        rows = lists.card_rows(request.associate, **{f"{source}_id": data.get("card") or 0})
     else:
         show = data.get("show") if data.get("show") in FILTERS else "open"
-        # The activity list of one generation (a notice's link) changes only those.
-        rows = activity_rows(request.associate, show, data.get("generation"))
+        # The activity list of one generation or one bulk change (a notice's link)
+        # changes only those.
+        rows = activity_rows(
+            request.associate, show, data.get("generation"), data.get("bulk_change")
+        )
+    rows = lists.narrowed(rows, lists.filter_values(QueryDict(data.get("filters") or "")))
     if data["scope"] == "ticked":
         rows = rows.filter(pk__in=data["ids"])
     return rows

@@ -69,14 +69,15 @@ def headings() -> list[str]:
     ]
 
 
-def _rows(followups: QuerySet) -> Iterator[list]:
-    """Each follow-up as its cells: dates as dates, names in the active language. The
-    names are read at once, in the request's language; the rows as they are consumed."""
+def _rows(followups: QuerySet, ordering=None) -> Iterator[list]:
+    """Each follow-up as its cells, in the list's order (`ordering`, lists.ordering; by
+    start without one): dates as dates, names in the active language. The names are
+    read at once, in the request's language; the rows as they are consumed."""
     types = {t.pk: t.display_name for t in FollowUpType.objects.all()}
     priorities = {p.pk: p.display_name for p in Priority.objects.all()}
     owners = {a.pk: a.name for a in Associate.objects.select_related("user")}
     yes, no = _("yes"), _("no")
-    values = followups.order_by("start_date", "id").values_list(*FIELDS)
+    values = followups.order_by(*(ordering or ["start_date", "id"])).values_list(*FIELDS)
 
     def rows() -> Iterator[list]:
         for row in values.iterator(chunk_size=CHUNK):
@@ -130,8 +131,10 @@ def _safe(cell):
     return cell
 
 
-def csv_response(followups: QuerySet, name: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(_rows(followups)), content_type="text/csv")
+def csv_response(followups: QuerySet, name: str, ordering=None) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        _csv_lines(_rows(followups, ordering)), content_type="text/csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
@@ -141,7 +144,7 @@ def excel_format(django_format: str) -> str:
     return "".join(EXCEL_PARTS.get(c, c) for c in django_format)
 
 
-def xlsx_response(followups: QuerySet, name: str) -> FileResponse:
+def xlsx_response(followups: QuerySet, name: str, ordering=None) -> FileResponse:
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
     book = xlsxwriter.Workbook(
         handle, {"constant_memory": True, "tmpdir": tempfile.gettempdir(), "in_memory": False}
@@ -155,7 +158,7 @@ def xlsx_response(followups: QuerySet, name: str) -> FileResponse:
     sheet.set_column(0, 0, 12)
     sheet.set_column(2, 2, 40)
     sheet.set_column(9, 9, 17)
-    for number, row in enumerate(_rows(followups), start=1):
+    for number, row in enumerate(_rows(followups, ordering), start=1):
         sheet.write_datetime(number, 0, row[0], day)
         for column in range(1, 9):
             if row[column]:

@@ -20,8 +20,9 @@ from crm.access import associate_required
 from crm.models import Associate
 from selections.models import Selection
 
-from . import services
+from . import lists, services
 from .bulk_views import bulk_form_for
+from .lists import ListFilters
 from .models import FollowUp, Generation
 
 PAGE_SIZE = 50
@@ -72,26 +73,34 @@ def generation_list(request: HttpRequest) -> HttpResponse:
 def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A generation's settings and its follow-ups (those this associate may see)."""
     generation = get_object_or_404(_generations(request), pk=pk)
-    followups = (
-        FollowUp.objects.visible_to(request.associate)
-        .filter(generation=generation)
-        .for_lists()
-        .order_by("start_date", "id")
-    )
-    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = ListFilters(request.GET)
+    rows = filters.apply(lists.generation_rows(request.associate, generation))
+    sort = lists.sort_of(request.GET.get("sort"), "start")
+    page = lists.list_page(request.GET.get("page"), filters, sort, rows)
+    # How many on every page (the generation's follow-ups are found by its index).
+    total = rows.count()
+    query = lists.list_query(filters.query(), sort=sort, default="start")
     untouched, changed = services.generation_undo_counts(generation)
     return render(
         request,
         "followups/generation_detail.html",
         {
+            **lists.sorting(sort, "start", query),
             "generation": generation,
             "page": page,
             "today": timezone.localdate(),
             "show_owner": True,
             "untouched": untouched,
             "changed": changed,
-            "bulk_form": bulk_form_for(request, source="generation", generation=generation.pk),
-            "total": page.paginator.count,
+            **lists.filter_bar(filters, {}, sort, "start"),
+            "bulk_form": bulk_form_for(
+                request, source="generation", generation=generation.pk, filters=filters.query()
+            ),
+            "total": total,
+            "list_query": query,
+            "export_query": lists.list_query(
+                f"source=generation&generation={generation.pk}", query
+            ),
         },
     )
 

@@ -1,16 +1,50 @@
-"""Which follow-ups each list shows: one definition for the page and for a change made
-to all of its rows."""
+"""Which follow-ups each list shows, in which order, and how a person narrows it: one
+definition for the page, its export, and a change made to all of its rows.
+
+The lists: the activity list (`activity_rows`), the history (`history_rows`), a
+company's or a person's card (`card_rows`) and a generation's page
+(`generation_rows`). Each can be narrowed by type, project and priority
+(`ListFilters`, a GET form) and sorted by a column (`SORTS`, ?sort=type or
+?sort=-start), always with the id as the last key so that a page never repeats or
+skips a row.
+"""
 
 from __future__ import annotations
 
+import functools
+import heapq
+import operator
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django import forms
+from django.db.models import F, OrderBy, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import FollowUp
+from crm.models import MatchKey, Project
+
+from .models import BulkChangeRow, FollowUp, FollowUpType, Priority
+from .paging import Page, page_number, page_of
+
+PAGE_SIZE = 50
 
 FILTERS = ("open", "overdue", "today", "week")
+
+# The columns a list can be sorted by, and the keys of each (after them: the start and
+# the id). Type and priority sort by their rank, as the dialog lists them; names
+# case-insensitively.
+SORTS = {
+    "start": ("start_date",),
+    "type": ("type__rank", "type__name"),
+    "company": ("company__name",),
+    "person": ("person__last_name", "person__first_name"),
+    "project": ("project__name",),
+    "priority": ("priority__rank", "priority__name"),
+}
+NO_PRIORITY = "none"
 
 
 def start_of(day):
@@ -18,15 +52,170 @@ def start_of(day):
     return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
 
 
+def sort_of(value, default: str) -> str:
+    """The sort asked for (?sort=), or `default` for anything that is not one."""
+    value = str(value or "")
+    return value if value.removeprefix("-") in SORTS else default
+
+
+def _key(path: str):
+    """A name sorts case-insensitively, the same on both databases (MatchKey: upper-cased
+    in every script, compared character by character); a rank as it is."""
+    return MatchKey(path) if path.endswith("name") else F(path)
+
+
+def ordering(sort: str) -> list[OrderBy | str]:
+    """ORDER BY of a sort: its column's keys in its direction (rows without a value
+    last), then start and id; by start alone it is (start_date, id), the order of the
+    index over the open follow-ups (followups_open_by_owner), either way."""
+    name, descending = sort.removeprefix("-"), sort.startswith("-")
+    if name == "start":
+        return ["-start_date", "-id"] if descending else ["start_date", "id"]
+    keys = [
+        key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
+        for key in map(_key, SORTS[name])
+    ]
+    return [*keys, "start_date", "id"]
+
+
+class ListFilters(forms.Form):
+    """The filter bar over a list (a GET form): type, project (its name or the start of
+    it, case-insensitive; a leading % means "contains") and priority. A value that is
+    not one is answered next to its field, and that filter is left out."""
+
+    type = forms.TypedChoiceField(
+        label=_("Type"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("That type does not exist; choose another.")},
+    )
+    project = forms.CharField(
+        label=_("Project"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("No project has a name that long.")},
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        required=False,
+        error_messages={"invalid_choice": _("That priority does not exist; choose another.")},
+    )
+
+    def __init__(self, data=None, **kwargs):
+        kwargs.setdefault("auto_id", "filter_%s")
+        super().__init__(data, **kwargs)
+        # The two small lists, read once each: the options and what is valid.
+        self.types = list(FollowUpType.objects.order_by("rank", "name", "id"))
+        self.priorities = list(Priority.objects.order_by("rank", "name", "id"))
+        self.fields["type"].choices = [("", _("All types"))] + [
+            (t.pk, t.display_name) for t in self.types
+        ]
+        self.fields["priority"].choices = [
+            ("", _("All priorities")),
+            *((str(p.pk), p.display_name) for p in self.priorities),
+            (NO_PRIORITY, _("No priority")),
+        ]
+
+    def name_rows(self, ids: list[int]) -> list[FollowUp]:
+        """The follow-ups of `ids`, in that order, as the lists show them: their type and
+        priority from the lists this form has read (no query for either)."""
+        found = FollowUp.objects.for_lists(names=False).in_bulk(ids)
+        types = {t.pk: t for t in self.types}
+        priorities = {p.pk: p for p in self.priorities}
+        rows = [found[pk] for pk in ids if pk in found]
+        for row in rows:
+            row.type = types.get(row.type_id) or FollowUpType.objects.get(pk=row.type_id)
+            if row.priority_id is not None:
+                row.priority = priorities.get(row.priority_id) or Priority.objects.get(
+                    pk=row.priority_id
+                )
+        return rows
+
+    def clean_project(self):
+        return self.cleaned_data["project"].replace("\x00", "").strip()
+
+    def values(self) -> dict:
+        """The filters that hold a valid value."""
+        if self.is_bound:
+            self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        for name in self.errors:  # the message next to the field, read with it
+            self.fields[name].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-error"}
+            )
+        return {
+            name: data[name]
+            for name in ("type", "project", "priority")
+            if name not in self.errors and data.get(name) not in (None, "")
+        }
+
+    def apply(self, rows: QuerySet) -> QuerySet:
+        """`rows` narrowed by the valid filters (no query of its own)."""
+        return narrowed(rows, self.values())
+
+    def query(self) -> str:
+        """The valid filters as a query string (for sorting, paging and export links)."""
+        return urlencode(self.values())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.values())
+
+
+def filter_values(data) -> dict:
+    """The filters of a query string that a list made itself (its export link, its bulk
+    bar), read without a query: a value that is not one is left out (an id that is no
+    row's matches nothing)."""
+
+    def an_id(value: str) -> bool:
+        return value.isascii() and value.isdigit() and len(value) < 19
+
+    found: dict = {}
+    type_ = str(data.get("type") or "")
+    if an_id(type_):
+        found["type"] = int(type_)
+    priority = str(data.get("priority") or "")
+    if priority == NO_PRIORITY or an_id(priority):
+        found["priority"] = priority
+    project = str(data.get("project") or "").replace("\x00", "").strip()[:200]
+    if project:
+        found["project"] = project
+    return found
+
+
+def narrowed(rows: QuerySet, values: dict) -> QuerySet:
+    if values.get("type") is not None:
+        rows = rows.filter(type_id=values["type"])
+    if values.get("priority") == NO_PRIORITY:
+        rows = rows.filter(priority__isnull=True)
+    elif values.get("priority"):
+        rows = rows.filter(priority_id=int(values["priority"]))
+    if values.get("project"):
+        rows = rows.filter(project__in=Project.objects.matching(values["project"]).values("pk"))
+    return rows
+
+
 def activity_parts(
-    associate, show: str, today, generation_id: int | None = None
+    associate,
+    show: str,
+    today,
+    generation_id: int | None = None,
+    bulk_id: int | None = None,
 ) -> tuple[QuerySet, QuerySet]:
     """The activity list's two parts for a filter: open follow-ups, and those completed
     today (a closed range, which SQLite's planner reads from the index over completed
-    follow-ups); only those of one generation with `generation_id`."""
+    follow-ups); only those of one generation with `generation_id`, only those a bulk
+    change gave this associate with `bulk_id` (the links in owners' notices)."""
     mine = FollowUp.objects.filter(owner=associate)
     if generation_id is not None:
         mine = mine.filter(generation_id=generation_id)
+    if bulk_id is not None:  # those it gave this associate: another's before it
+        mine = mine.filter(
+            pk__in=BulkChangeRow.objects.filter(change_id=bulk_id)
+            .exclude(owner_id=associate.pk)
+            .values("followup_id")
+        )
     open_ = mine.filter(completed=False)
     done_today = mine.filter(
         completed=True,
@@ -43,7 +232,124 @@ def activity_parts(
     return open_, done_today
 
 
-def activity_rows(associate, show: str, generation_id: int | None = None) -> QuerySet:
+def activity_rows(
+    associate, show: str, generation_id: int | None = None, bulk_id: int | None = None
+) -> QuerySet:
     """Every row the activity list shows with that filter, on all its pages."""
-    open_, done_today = activity_parts(associate, show, timezone.localdate(), generation_id)
+    open_, done_today = activity_parts(
+        associate, show, timezone.localdate(), generation_id, bulk_id
+    )
     return open_ | done_today
+
+
+def history_rows(associate) -> QuerySet:
+    """The history: every follow-up of the associate, completed ones included."""
+    return FollowUp.objects.filter(owner=associate)
+
+
+def card_rows(associate, **where) -> QuerySet:
+    """A company's or a person's Activities tab: the follow-ups this associate may see
+    (company=… or person=…), completed ones included."""
+    return FollowUp.objects.visible_to(associate).filter(**where)
+
+
+def generation_rows(associate, generation) -> QuerySet:
+    """A generation's follow-ups, those this associate may see."""
+    return FollowUp.objects.visible_to(associate).filter(generation=generation)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column heading of a sortable list: its link and its aria-sort."""
+
+    name: str
+    label: str
+    url: str
+    aria_sort: str  # ascending, descending or none
+
+    @property
+    def arrow(self) -> str:
+        return {"ascending": "▲", "descending": "▼"}.get(self.aria_sort, "")
+
+
+COLUMN_LABELS = {
+    "start": _("Start"),
+    "type": _("Type"),
+    "company": _("Company"),
+    "person": _("Person"),
+    "project": _("Project"),
+    "priority": _("Priority"),
+}
+
+
+def columns(sort: str, default: str, base: str) -> dict[str, Column]:
+    """Each sortable column's heading: a link that sorts by it (ascending first, the
+    other way when it is already the sort), keeping the rest of the list's query
+    (`base`, without page and sort); aria-sort on the sorted one."""
+    found = {}
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    for name, label in COLUMN_LABELS.items():
+        if name == current:
+            aria = "descending" if descending else "ascending"
+            target = name if descending else f"-{name}"
+        else:
+            aria, target = "none", name
+        query = "&".join(part for part in (base, f"sort={target}") if part)
+        found[name] = Column(name, str(label), f"?{query}", aria)
+    return found
+
+
+def list_query(*parts: str, sort: str = "", default: str = "") -> str:
+    """A list's query string from its parts (each already encoded), with the sort when
+    it is not the list's default."""
+    if sort and sort != default:
+        parts = (*parts, urlencode({"sort": sort}))
+    return "&".join(part for part in parts if part)
+
+
+def sorting(sort: str, default: str, query: str) -> dict:
+    """What a table's headings need: the sort, and a link per sortable column (keeping
+    the rest of the list's `query`), with aria-sort."""
+    base = QueryDict(query, mutable=True)
+    base.pop("sort", None)
+    base.pop("page", None)
+    return {"sort": sort, "columns": columns(sort, default, base.urlencode())}
+
+
+def list_page(number, filters: ListFilters, sort: str, *parts: QuerySet) -> Page:
+    """Page `number` of a list made of `parts` (the open follow-ups and the completed
+    ones, say), in the order of `sort`. By start, either way, each part is read in that
+    order only as far as the page goes, from its own index, and merged: sorting them
+    together in the database would read every open row. By another column, the database
+    sorts them together (the filter bar is what keeps that small). Then the page's rows
+    (ListFilters.name_rows): 2 queries by start with two parts, else 1, and 1 for the
+    rows."""
+    number = page_number(number)
+    order = ordering(sort)
+    if sort.removeprefix("-") == "start" and len(parts) > 1:
+        enough = number * PAGE_SIZE + 1
+        keys = heapq.merge(
+            *(part.order_by(*order).values_list("start_date", "id")[:enough] for part in parts),
+            reverse=sort.startswith("-"),
+        )
+        page = page_of(list(keys), number, PAGE_SIZE)
+        ids = [pk for _start, pk in page.object_list]
+    else:
+        rows = functools.reduce(operator.or_, parts)
+        page = page_of(rows.order_by(*order).values_list("id", flat=True), number, PAGE_SIZE)
+        ids = list(page.object_list)
+    page.object_list = filters.name_rows(ids)
+    return page
+
+
+def filter_bar(filters: ListFilters, keep: dict, sort: str, default: str) -> dict:
+    """What the filter bar needs: the form, the list's other parameters as hidden
+    fields (`keep`, and the sort), and the address of the list without filters."""
+    hidden = [(name, value) for name, value in keep.items() if value is not None]
+    if sort != default:
+        hidden.append(("sort", sort))
+    return {
+        "filter_form": filters,
+        "filter_hidden": hidden,
+        "filter_clear": "?" + urlencode(hidden),
+    }

@@ -241,16 +241,18 @@ class FollowUpQuerySet(models.QuerySet):
         ).values("pk")
         return self.filter(Q(owner=associate) | Q(created_by=associate) | Q(owner__in=colleagues))
 
-    def for_lists(self) -> FollowUpQuerySet:
+    def for_lists(self, *, names: bool = True) -> FollowUpQuerySet:
         """What every list shows beside the follow-up: project, company and person joined
         in the same query; type, priority and owner (small tables) fetched by one query
         each for the rows found. PostgreSQL takes 15-30 ms to plan a join of all seven
         tables and about 1 ms for these four, which is most of a list page's database
-        time."""
+        time. Without `names`, type and priority are left to the caller (a list whose
+        filter bar has read both tables already: lists.ListFilters.name_rows)."""
+        owner = models.Prefetch("owner", queryset=Associate.objects.select_related("user"))
+        if not names:
+            return self.select_related("project", "company", "person").prefetch_related(owner)
         return self.select_related("project", "company", "person").prefetch_related(
-            "type",
-            "priority",
-            models.Prefetch("owner", queryset=Associate.objects.select_related("user")),
+            "type", "priority", owner
         )
 
 
@@ -485,7 +487,11 @@ class BulkChangeRow(models.Model):
     (no foreign keys), so that a deleted follow-up can be put back and a changed one
     restored. `followup_id` is the follow-up's own id."""
 
-    change = models.ForeignKey(BulkChange, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique constraint below leads with it (one index less to
+    # write for every row a bulk change records).
+    change = models.ForeignKey(
+        BulkChange, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     followup_id = models.BigIntegerField()
     type_id = models.BigIntegerField()
     start_date = models.DateField()

@@ -485,9 +485,25 @@ def followup_save_changes(*, followup: FollowUp, changes: dict, by: Associate) -
         setattr(followup, name, value)
     followup.updated_at = timezone.now()
     followup.save(update_fields=[*changes, "updated_at"])
-    if followup.owner_id != owner_before:  # the new owner is told (not the one who did it)
-        transaction.on_commit(partial(followup_owner_notify, followup.pk, by), robust=True)
+    if followup.owner_id != owner_before:
+        followup_owner_changed(followup=followup, by=by)
     return followup
+
+
+def followup_owner_changed(*, followup: FollowUp, by: Associate) -> None:
+    """A follow-up got a new owner (its page, Django admin): the new owner is told once
+    the change is committed, unless they made it themselves (followup_owner_notify)."""
+    transaction.on_commit(partial(followup_owner_notify, followup.pk, by), robust=True)
+
+
+def followup_admin_save(*, followup: FollowUp, change: bool, changed: list[str], user) -> None:
+    """Save a follow-up from Django admin (`change`: an existing one); the new owner of
+    an existing follow-up is told, as from its page. `user` is the administrator's login
+    (their associate, if they have one, is who gave it)."""
+    followup.save(force_update=change)
+    if change and "owner" in changed:
+        by = Associate.objects.select_related("user").filter(user=user).first()
+        followup_owner_changed(followup=followup, by=by or Associate(user=user))
 
 
 def followup_create(*, values: dict, by: Associate) -> FollowUp:

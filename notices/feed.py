@@ -6,8 +6,8 @@ own properties by its Calendar component, each event's text and date properties 
 value types (vText, vDate) and content lines (Contentline, which escapes and folds).
 Building a Component per event costs about a millisecond each, far too slow for 20,000
 follow-ups; so each distinct line is encoded once and remembered for the request (the
-follow-ups of one generation share their type, start date and description, and many
-share a company), and lines that are the same for every value (the UID, the stamp, the
+follow-ups of one generation share their type, start date and description, many share
+a start date or a company), and lines that are the same for every value (the UID, the stamp, the
 link) are formatted directly. The UID is the follow-up's id and the site's host, so a
 calendar client updates an event rather than adding it twice; DTSTAMP is the follow-up's
 last change.
@@ -99,20 +99,21 @@ def calendar_chunks(associate: Associate, types: dict[int, str]) -> Iterator[byt
     longest = "9" * 19
     fold = max(len(f"UID:followup-{longest}@{host}"), len(f"URL:{detail}{longest}/")) > LINE_LIMIT
     lines = _Lines()
-    # What the follow-ups of one generation share (start, type, description): their
-    # DTSTART, DTEND, SUMMARY and DESCRIPTION lines, in one piece.
-    shared: dict[tuple, tuple[str, str]] = {}
+    # What follow-ups share: the start (DTSTART and DTEND, in one piece), and the type
+    # and description (SUMMARY and DESCRIPTION), each encoded once.
+    days: dict = {}
+    texts: dict[tuple, tuple[str, str]] = {}
     piece: list[str] = []
     for pk, start, type_id, description, company in _open_followups(associate):
-        key = (start, type_id, description)
-        common = shared.get(key)
-        if common is None:
+        when = days.get(start)
+        if when is None:
+            when = days[start] = f"{lines['DTSTART', start]}{lines['DTEND', start]}"
+        text = texts.get((type_id, description))
+        if text is None:
             title = description.strip().split("\n", 1)[0].strip()
             summary = _line("SUMMARY", vText(f"{types.get(type_id, '')}: {title}"))
-            common = shared[key] = (
-                f"{lines['DTSTART', start]}{lines['DTEND', start]}{summary}",
-                lines["DESCRIPTION", description],
-            )
+            text = texts[type_id, description] = (summary, lines["DESCRIPTION", description])
+        common = (when + text[0], text[1])
         uid, url = f"UID:followup-{pk}@{host}", f"URL:{detail}{pk}/"
         if fold:
             uid, url = Contentline(uid).to_ical().decode(), Contentline(url).to_ical().decode()

@@ -19,14 +19,22 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from crm import dates
 from crm.models import Associate
-from followups.models import FollowUp, FollowUpType, Generation, OwnerMode
+from followups.models import (
+    BulkAction,
+    BulkChange,
+    BulkChangeRow,
+    FollowUp,
+    FollowUpType,
+    Generation,
+    OwnerMode,
+)
 from selections.models import Selection, Visibility
 
 from .models import DigestSent
@@ -114,7 +122,9 @@ def followups_given_notify(
     selection: Selection | None = None,
     selection_name: str = "",
 ) -> int:
-    """One e-mail to each owner of `followups` other than `by`, who gave them: how many,
+    """One e-mail to each owner of `followups` other than `by`, who gave them (an
+    administrator without an associate of their own: an unsaved Associate of their
+    login): how many,
     from which selection, of which type and start, and a `link` (a path) to exactly
     those. Owners who turned the notice off, inactive ones and those without an e-mail
     address get none. Returns how many were sent.
@@ -125,9 +135,9 @@ def followups_given_notify(
     Call it
     after the change committed (transaction.on_commit), never inside the transaction.
     """
+    mine = followups.exclude(owner_id=by.pk) if by.pk is not None else followups
     shares = list(
-        followups.exclude(owner=by)
-        .values("owner")
+        mine.values("owner")
         .annotate(
             n=Count("id"),
             first=Min("start_date"),
@@ -217,6 +227,38 @@ def followup_owner_notify(followup_id: int, by: Associate) -> int:
         link=reverse("followups:detail", args=[followup_id]),
         selection=generation.selection if generation else None,
         selection_name=generation.selection_name if generation else "",
+    )
+
+
+def bulk_change_notify(change_id: int) -> int:
+    """The notices of one bulk reassignment: each associate it gave follow-ups to
+    (other than the one who made it) gets one e-mail with a link to their activity list
+    filtered to exactly those (?bulk=<id>: the follow-ups that change gave them).
+
+    followups.bulk.bulk_apply asks for it once, on the commit of the change; an undo
+    sends nothing. Two queries to find them (the change, then followups_given_notify's)."""
+    change = (
+        BulkChange.objects.select_related("created_by__user")
+        .filter(pk=change_id, action=BulkAction.REASSIGN, undone_at__isnull=True)
+        .first()
+    )
+    if change is None:
+        return 0
+    link = reverse("followups:activity_list") + "?" + urlencode({"bulk": change.pk})
+    return followups_given_notify(
+        followups=FollowUp.objects.filter(given_by_change(change.pk)),
+        by=change.created_by,
+        link=link,
+    )
+
+
+def given_by_change(change_id: int) -> Exists:
+    """A follow-up that the bulk change `change_id` gave to its owner: recorded by the
+    change, with another owner before it."""
+    return Exists(
+        BulkChangeRow.objects.filter(change_id=change_id, followup_id=OuterRef("pk")).exclude(
+            owner_id=OuterRef("owner_id")
+        )
     )
 
 

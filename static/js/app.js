@@ -15,7 +15,8 @@
 //   input[data-checked-by] a radio checked when a value is chosen in the select it names.
 //   [data-combobox]        the ARIA combobox pattern over a server-filled listbox, whose
 //                          [data-more] option loads the next page when reached.
-//   [data-keep-focus]      keeps the focus when htmx swaps the content around it (by id).
+//   [data-keep-focus]      keeps the focus when htmx swaps the content around it (by id);
+//                          a ticked checkbox stays ticked.
 //   [data-select-all]      ticks or unticks every checkbox of its form named by its value
 //                          (members when empty).
 //   form[data-member-ranges] sends its ticked members as one value of id ranges.
@@ -491,14 +492,26 @@
   });
 
   // --- [data-keep-focus]: the focus stays where it was when htmx swaps a row ---------
+  // A ticked [data-keep-focus] checkbox in the swapped content stays ticked (the row's
+  // "select" tick, when its Completed tick swaps the row).
   let refocus = null;
+  let keepTicked = [];
   document.addEventListener("htmx:beforeSwap", function (event) {
     const active = document.activeElement;
     const target = event.detail.target;
     refocus = active && active.id && active.matches("[data-keep-focus]") && target && target.contains(active)
       ? active.id : null;
+    keepTicked = target && target.querySelectorAll
+      ? Array.from(target.querySelectorAll("input[type=checkbox][data-keep-focus]:checked"), function (box) { return box.id; })
+      : [];
+    if (target && target.matches && target.matches("input[type=checkbox][data-keep-focus]:checked")) keepTicked.push(target.id);
   });
   document.addEventListener("htmx:afterSwap", function () {
+    keepTicked.forEach(function (id) {
+      const box = id && document.getElementById(id);
+      if (box) box.checked = true;
+    });
+    keepTicked = [];
     const again = refocus && document.getElementById(refocus);
     refocus = null;
     if (again && again !== document.activeElement) again.focus();

@@ -16,7 +16,7 @@ from crm.factories import (
     PriorityFactory,
     ProjectFactory,
 )
-from crm.views import PAGE_SIZE
+from followups.lists import PAGE_SIZE
 from followups.models import FollowUp
 from tests.helpers import day, rows
 
@@ -187,13 +187,15 @@ def test_it_uses_the_same_number_of_queries_for_any_size_on_the_company_card(
     # 3: the associate, with its user and primary group
     # 4: the associate's other user groups
     # 5: the company, with its our contact
-    # 6: the user's own permissions (may this role see every associate?)
-    # 7: the user's roles' permissions
-    # 8: the company's persons
-    # 9: the page's follow-ups (one more than a page: is there a next?), with project,
-    #    company and person
-    # 10-12: their types, priorities and owners (with logins)
-    with django_assert_num_queries(12):
+    # 6, 7: the filter bar's types and priorities (also the rows' names)
+    # 8: the user's own permissions (may this role see every associate?)
+    # 9: the user's roles' permissions
+    # 10: the page's ids, sorted (one more than a page: is there a next?)
+    # 11: those follow-ups, with project, company and person
+    # 12: their owners (with logins)
+    # 13: how many on every page
+    # 14: the company's persons
+    with django_assert_num_queries(14):
         response = client.get(reverse("crm:company", args=[company.pk]))
 
     assert len(rows(response)) == min(n, PAGE_SIZE)
@@ -211,12 +213,14 @@ def test_it_uses_the_same_number_of_queries_for_any_size_on_the_person_card(
     # 3: the associate, with its user and primary group
     # 4: the associate's other user groups
     # 5: the person, with their company and our contacts
-    # 6: the user's own permissions (may this role see every associate?)
-    # 7: the user's roles' permissions
-    # 8: the page's follow-ups (one more than a page: is there a next?), with project,
-    #    company and person
-    # 9-11: their types, priorities and owners (with logins)
-    with django_assert_num_queries(11):
+    # 6, 7: the filter bar's types and priorities (also the rows' names)
+    # 8: the user's own permissions (may this role see every associate?)
+    # 9: the user's roles' permissions
+    # 10: the page's ids, sorted (one more than a page: is there a next?)
+    # 11: those follow-ups, with project, company and person
+    # 12: their owners (with logins)
+    # 13: how many on every page
+    with django_assert_num_queries(13):
         response = client.get(reverse("crm:person", args=[person.pk]))
 
     assert len(rows(response)) == min(n, PAGE_SIZE)

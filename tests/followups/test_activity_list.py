@@ -192,7 +192,7 @@ def test_it_filters(login, salesperson, show, expected):
 
 
 def test_it_merges_open_and_completed_today_across_pages(login, salesperson, monkeypatch):
-    monkeypatch.setattr("followups.activity_views.PAGE_SIZE", 3)
+    monkeypatch.setattr("followups.lists.PAGE_SIZE", 3)
     made = []
     for offset in range(-4, 4):
         done = offset % 3 == 0  # -3, 0, 3 completed today; the rest open
@@ -253,11 +253,12 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 2: the user
     # 3: the associate, with its user and primary group
     # 4: the associate's other user groups
-    # 5: the open follow-ups' start dates and ids, in order, as far as the page goes
+    # 5-6: the filter bar's types and priorities (also the rows' names)
+    # 7: the open follow-ups' start dates and ids, in order, as far as the page goes
     #    (one more than a page: is there a next?)
-    # 6: the same of those completed today, merged with them
-    # 7: those follow-ups, with project, company and person
-    # 8-10: their types, priorities and owners (with logins)
+    # 8: the same of those completed today, merged with them
+    # 9: those follow-ups, with project, company and person
+    # 10: their owners (with logins)
     # 11-12: how many on every page: the open ones, those completed today
     # 13-14: the user's rights, through the user and their roles ("New follow-up")
     with django_assert_num_queries(14):
@@ -297,10 +298,10 @@ def test_the_generation_filter_costs_one_query(login, salesperson, django_assert
     FollowUp.objects.filter(pk=followup.pk).update(generation=generation)
     client = login(salesperson)
     # 1-4: session, user, associate, its other user groups; 5: the generation (with its
-    # type and creator); 6-7: the open and the completed-today keys; 8: the rows; 9-10:
-    # their types and owners (no priority: no query for it); 11-12: how many on every
-    # page; 13-14: the user's rights ("New follow-up"). One more than without the filter.
-    with django_assert_num_queries(14):
+    # type and creator); 6-7: the filter bar's types and priorities; 8-9: the open and
+    # the completed-today keys; 10: the rows; 11: their owners; 12-13: how many on every
+    # page; 14-15: the user's rights ("New follow-up"). One more than without the filter.
+    with django_assert_num_queries(15):
         response = client.get(URL, {"generation": generation.pk})
     assert list(rows(response)) == [followup.pk]
 

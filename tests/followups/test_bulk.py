@@ -12,7 +12,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import AssociateFactory, CompanyFactory, FollowUpFactory, PriorityFactory
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    FollowUpFactory,
+    FollowUpTypeFactory,
+    PersonFactory,
+    PriorityFactory,
+)
 from followups import bulk
 from followups.models import BulkAction, BulkChange, BulkChangeRow, FollowUp
 
@@ -378,3 +385,83 @@ def test_the_counts_are_one_query(salesperson, mine, django_assert_num_queries):
     with django_assert_num_queries(1):
         counts = bulk.bulk_counts(scope, change, salesperson)
     assert (counts.matching, counts.change, counts.skipped) == (5, 5, 0)
+
+
+# The history and the cards ----------------------------------------------------------------
+
+
+def test_it_checks_ownership_on_a_card(login, salesperson, group):
+    """On a company's card: the rows it shows this associate, changed only where a single
+    edit could change them; a row it does not show is not even counted."""
+    company = CompanyFactory()
+    mine = FollowUpFactory(owner=salesperson, company=company)
+    colleague = AssociateFactory(primary_group=group, roles=["Salesperson"])
+    theirs = FollowUpFactory(owner=colleague, company=company)  # shown, not theirs to change
+    hidden = FollowUpFactory(owner=AssociateFactory(), company=company)  # not shown at all
+    elsewhere = FollowUpFactory(owner=salesperson)  # another company
+    client = login(salesperson)
+    data = post(
+        scope="all", source="company", card=company.pk, next=f"/crm/companies/{company.pk}/"
+    )
+
+    check = client.post(CHECK, data, headers=HTMX)
+    assert "1 follow-up will be changed." in text(check)
+    assert "1 skipped: not yours to change." in text(check)
+    response = client.post(APPLY, data)
+
+    assert response.status_code == 302
+    assert response.url == f"/crm/companies/{company.pk}/"
+    done = set(FollowUp.objects.filter(completed=True).values_list("pk", flat=True))
+    assert done == {mine.pk}
+    assert {theirs.pk, hidden.pk, elsewhere.pk}.isdisjoint(done)
+
+
+def test_it_checks_ownership_on_a_persons_card_with_ticked_rows(login, salesperson):
+    person = PersonFactory()
+    mine = FollowUpFactory(owner=salesperson, person=person)
+    hidden = FollowUpFactory(owner=AssociateFactory(), person=person)
+    other = FollowUpFactory(owner=salesperson)  # ticked by hand, but not on this card
+    data = post(ids=[mine.pk, hidden.pk, other.pk], source="person", card=person.pk)
+    login(salesperson).post(APPLY, data)
+    assert set(FollowUp.objects.filter(completed=True).values_list("pk", flat=True)) == {mine.pk}
+
+
+def test_it_checks_ownership_on_the_history(login, salesperson, group):
+    """The history is this associate's own follow-ups: a colleague's, even ticked by
+    hand, is not in it."""
+    mine = FollowUpFactory(owner=salesperson, completed=True)
+    colleague = AssociateFactory(primary_group=group)
+    theirs = FollowUpFactory(owner=colleague, created_by=salesperson, completed=True)
+    data = post(ids=[mine.pk, theirs.pk], action="reopen", source="history")
+    login(salesperson).post(APPLY, data)
+    assert not FollowUp.objects.get(pk=mine.pk).completed
+    assert FollowUp.objects.get(pk=theirs.pk).completed
+
+
+def test_all_that_match_follows_the_lists_filters(login, salesperson):
+    kind = FollowUpTypeFactory()
+    calls = [FollowUpFactory(owner=salesperson, type=kind, completed=True) for _ in range(2)]
+    other = FollowUpFactory(owner=salesperson, completed=True)
+    data = post(scope="all", action="reopen", source="history", filters=f"type={kind.pk}")
+    login(salesperson).post(APPLY, data)
+    assert set(FollowUp.objects.filter(completed=False).values_list("pk", flat=True)) == {
+        f.pk for f in calls
+    }
+    assert FollowUp.objects.get(pk=other.pk).completed
+
+
+@pytest.mark.parametrize("filters", ["type=abc", "priority=%00", "project=" + "x" * 300, "&&=="])
+def test_odd_filters_in_the_bulk_form_never_fail(login, salesperson, filters):
+    FollowUpFactory(owner=salesperson)
+    data = post(scope="all", source="history", filters=filters[:600])
+    response = login(salesperson).post(CHECK, data, headers=HTMX)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("field", ["card", "bulk_change", "generation"])
+@pytest.mark.parametrize("value", ["9" * 30, "-5", "abc"])
+def test_ids_that_cannot_be_one_never_fail(login, salesperson, field, value):
+    data = post(scope="all", source="company", **{field: value})
+    response = login(salesperson).post(CHECK, data, headers=HTMX)
+    assert response.status_code == 200
+    assert login(salesperson).post(APPLY, data).status_code in (302, 400)

@@ -150,11 +150,13 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
     # 2: the user
     # 3: the associate, with its user and primary group
     # 4: the associate's other user groups
-    # 5, 6: the open and the completed ones' keys, newest first, each as far as the
+    # 5, 6: the filter bar's types and priorities (also the rows' names)
+    # 7, 8: the open and the completed ones' keys, newest first, each as far as the
     #    page goes (one more than a page: is there a next?), merged
-    # 7: the page's follow-ups, with project, company and person
-    # 8-10: their types, priorities and owners (with logins)
-    with django_assert_num_queries(10):
+    # 9: the page's follow-ups, with project, company and person
+    # 10: their owners (with logins)
+    # 11, 12: how many on every page: the open ones, the completed ones
+    with django_assert_num_queries(12):
         response = client.get(URL)
 
     assert len(rows(response)) == min(n, PAGE_SIZE)

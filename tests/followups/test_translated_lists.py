@@ -214,12 +214,15 @@ def test_the_activity_list_takes_the_same_queries_in_norwegian(
     client = in_language(login(salesperson), "nb")
 
     # As in English (test_activity_list): 1 session, 2 user, 3 associate, 4 its other
-    # user groups, 5 the open follow-ups' keys, 6 those completed today, 7 the rows
-    # with project, company and person, 8-10 their types, priorities and owners.
+    # user groups, 5-6 the filter bar's types and priorities (also the rows' names), 7
+    # the open follow-ups' keys, 8 those completed today, 9 the rows with project,
+    # company and person, 10 their owners, 11-12 the totals, 13-14 the user's rights.
     with django_assert_num_queries(14):  # as in English (test_activity_list)
         html = client.get(reverse("followups:activity_list")).content.decode()
 
-    assert html.count("Møte") == 3 and html.count("Høy") == 3
+    # Three rows, and each name once more as the filter bar's option.
+    assert html.count("Møte") == 3 + 1 and html.count("Høy") == 3 + 1
+    assert html.count("Meeting") == 0
 
 
 def test_admin_shows_them_in_the_users_language_and_edits_both_names(client, meeting, high):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0009_name_match_indexes'),
-        ('followups', '0011_bulk_changes'),
+        ('followups', '0012_bulk_rows_one_index'),
     ]
 
     operations = [
