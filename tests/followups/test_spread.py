@@ -322,3 +322,25 @@ def test_it_spreads_the_start_in_any_owner_mode(salesperson, selection, call_typ
 def test_its_targets_even_out_the_open_loads(loads, total, targets):
     assert services._spread_targets(loads, total) == targets
     assert sum(targets) == total
+
+
+def test_it_spreads_a_dynamic_selection_as_its_preview_says(manager, team, call_type):
+    from crm.factories import SelectionFactory
+    from selections.models import Criterion, Selection
+
+    for k in range(9):
+        company = Company.objects.create(name=f"Fjord {k}", city="Tromsø" if k % 3 else "Bodø")
+        for j in range(1 + k % 3):
+            Person.objects.create(first_name="P", last_name=f"{k}-{j}", company=company)
+    dynamic = SelectionFactory(owner=manager, kind=Selection.Kind.DYNAMIC)
+    dynamic.criteria.create(field=Criterion.Field.CITY, value="tromsø")
+
+    preview = followups_preview(
+        selection=dynamic, creator=manager, owner_mode=OwnerMode.GROUP, owner_group=team
+    )
+    generation = run(dynamic, manager, call_type, owner_group=team)
+
+    counts = Counter(FollowUp.objects.filter(generation=generation).values_list("owner", flat=True))
+    assert generation.created_count == preview.followups == 15  # 6 companies of 2 or 3 persons
+    assert [row.count for row in preview.spread] == [counts[a.pk] for a in team.eligible]
+    assert all(len(owners) == 1 for owners in split_of(generation).values())
