@@ -29,11 +29,15 @@ def shots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("spread")
 
 
+# The ones kept in docs/screenshots/ (SCREENSHOTS=1); every one goes to the temporary folder.
+DOC_SHOTS = {"spread-dialog-laptop", "spread-dialog-phone", "spread-start-phone"}
+
+
 def photograph(page: Page, shots: Path, name: str) -> None:
     path = shots / f"{name}.png"
     page.screenshot(path=str(path))
     print(f"screenshot: {path}")
-    if os.environ.get("SCREENSHOTS") == "1":
+    if os.environ.get("SCREENSHOTS") == "1" and name in DOC_SHOTS:
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS / path.name)
 
