@@ -174,7 +174,9 @@ def _bigint(value: int) -> str:
 def _spread_values(plan: SpreadPlan) -> str:
     """(VALUES (owner, lo, hi), …): each share's interval of doubled row positions,
     [2 * first row, 2 * (first row + target)), one after the other in associate order;
-    the last one open-ended. Associates with no target have no interval."""
+    the last one open-ended, so that every row finds an owner even if the selection's
+    rows changed between the plan and the INSERT (on PostgreSQL each statement sees the
+    rows committed when it starts). Associates with no target have no interval."""
     rows, first = [], 0
     for share in plan.shares:
         if share.target:
