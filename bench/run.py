@@ -65,6 +65,8 @@ SIZES = {
 TARGETS = {
     # service ÷ lean floor, at the largest size (PostgreSQL, SQLite)
     "generation_ratio": {"postgresql": 1.3, "sqlite": 1.5},
+    # spread across a user group: service ÷ the same rows by hand into our own schema
+    "spread_ratio_own": 1.15,
     "memory_mb": 25,
     "preview_ms": 150,
     "projects_ms": 10,
@@ -115,8 +117,8 @@ def parse_args():
     parser.add_argument(
         "--modes",
         nargs="+",
-        choices=["mine", "other", "our_contact"],
-        help="generate only in these owner modes",
+        choices=["mine", "other", "our_contact", "spread"],
+        help="generate only in these owner modes (spread: across a user group, evenly)",
     )
     parser.add_argument(
         "--pg-set",
@@ -349,9 +351,24 @@ COLUMNS = (
 )
 
 
-def reference_sql(mode: str, one_per_company: bool, *, table: str, ordered: bool) -> str:
+def spread_reference_values(team_ids: list[int], total: int) -> str:
+    """The VALUES of a spread across `team_ids`, evenly, worked out by hand: total // n
+    each (the first total % n one more), as intervals of doubled row positions."""
+    n = len(team_ids)
+    rows, first = [], 0
+    for i, pk in enumerate(team_ids):
+        share = total // n + (1 if i < total % n else 0)
+        rows.append(f"({pk}, {2 * first}, {2 * (first + share) if i < n - 1 else 2**62})")
+        first += share
+    return "(VALUES " + ", ".join(rows) + ")"
+
+
+def reference_sql(
+    mode: str, one_per_company: bool, *, table: str, ordered: bool, spread: str = ""
+) -> str:
     """The same rows as the service inserts, written by hand into `table`; `ordered`: in
-    the service's order (by company and person)."""
+    the service's order (by company and person). `spread`: the VALUES of a spread
+    (spread_reference_values)."""
     members = (
         "(SELECT company_id, person_id, ROW_NUMBER() OVER ("
         " PARTITION BY COALESCE(company_id, -person_id) ORDER BY id) AS rn"
@@ -375,7 +392,38 @@ def reference_sql(mode: str, one_per_company: bool, *, table: str, ordered: bool
             " LEFT JOIN crm_associate a ON a.id = COALESCE(c.our_contact_id, p.our_contact_id)"
             " LEFT JOIN auth_user u ON u.id = a.user_id " + where + order
         )
+    if mode == "spread":
+        # Each company (or person with no company) whole, to the associate whose
+        # interval holds the unit's middle: companies by id, then persons by id.
+        unit_order = (
+            "CASE WHEN m.company_id IS NULL THEN 1 ELSE 0 END, COALESCE(m.company_id, m.person_id)"
+        )
+        units = (
+            "(SELECT m.company_id, m.person_id,"
+            f" 2 * COUNT(*) OVER (ORDER BY {unit_order})"
+            " - COUNT(*) OVER (PARTITION BY COALESCE(m.company_id, -m.person_id)) AS mid2"
+            f" FROM {members} {where}) u"
+        )
+        return (
+            cols + "s.column1, u.company_id, u.person_id FROM " + units + f" JOIN {spread} s"
+            " ON u.mid2 >= s.column2 AND u.mid2 < s.column3"
+            + (" ORDER BY u.company_id, u.person_id" if ordered else "")
+        )
     return cols + "%(owner)s, m.company_id, m.person_id FROM " + members + " " + where + order
+
+
+def _one_per_company_rows(selection_id: int) -> int:
+    """How many rows "one per company" gives: one per company, one per person with no
+    company."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(DISTINCT COALESCE(company_id, -person_id))"
+            " FROM selections_selectionmember WHERE selection_id = %s",
+            [selection_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def build_lean_floor(log) -> None:
@@ -573,7 +621,7 @@ def run(args) -> dict:
     from django.db.models import Count
     from django.test import Client
 
-    from crm.models import Associate
+    from crm.models import Associate, UserGroup
     from followups.models import FollowUp, FollowUpType, Generation, OwnerMode
     from followups.services import Choices, followups_generate, followups_preview
     from selections.models import Selection
@@ -599,6 +647,12 @@ def run(args) -> dict:
     kind = FollowUpType.objects.active().first()
     today = dt.date.today()
     ops = connection.ops
+    # "Spread across a user group": a team of up to 8 of the active associates.
+    team, _ = UserGroup.objects.get_or_create(name="Bench team")
+    team_members = list(Associate.objects.active().order_by("id")[:8])
+    for associate in team_members:
+        associate.other_groups.add(team)
+    team_ids = [a.pk for a in team_members]
 
     def remove(generation_ids):
         FollowUp.objects.filter(generation_id__in=generation_ids).delete()
@@ -623,22 +677,24 @@ def run(args) -> dict:
     )
     for count in [] if args.skip_generation else counts:
         selection = Selection.objects.get(name=f"Bench {count}")
-        for mode in (OwnerMode.MINE, OwnerMode.OTHER, OwnerMode.OUR_CONTACT):
+        for mode in ("mine", "other", "our_contact", "spread"):
             if args.modes and mode not in args.modes:
                 continue
             for one_per_company in (False, True):
                 if count == largest and mode == OwnerMode.OTHER and one_per_company:
                     continue  # as "my list", one owner for all
+                shown = f"spread evenly over {len(team_ids)}" if mode == "spread" else mode
                 label = (
-                    f"{count:>7,} members, {mode}{', one per company' if one_per_company else ''}"
+                    f"{count:>7,} members, {shown}{', one per company' if one_per_company else ''}"
                 )
                 made: list[int] = []
                 choices = Choices(
                     type=kind,
                     start_date=today,
                     description="Benchmark",
-                    owner_mode=mode,
+                    owner_mode=OwnerMode.GROUP if mode == "spread" else mode,
                     owner_associate=other if mode == OwnerMode.OTHER else None,
+                    owner_group=team if mode == "spread" else None,
                     one_per_company=one_per_company,
                 )
 
@@ -656,12 +712,22 @@ def run(args) -> dict:
                     type=kind,
                     start_date=today,
                     description="reference",
-                    owner_mode=mode,
+                    owner_mode=choices.owner_mode,
                 )
+                spread = ""
+                if mode == "spread":
+                    total = (
+                        _one_per_company_rows(selection.pk)
+                        if one_per_company
+                        else selection.members.count()
+                    )
+                    spread = spread_reference_values(team_ids, total)
                 own_sql = reference_sql(
-                    mode, one_per_company, table="followups_followup", ordered=True
+                    mode, one_per_company, table="followups_followup", ordered=True, spread=spread
                 )
-                lean_sql = reference_sql(mode, one_per_company, table=LEAN, ordered=False)
+                lean_sql = reference_sql(
+                    mode, one_per_company, table=LEAN, ordered=False, spread=spread
+                )
                 params = {
                     "sel": selection.pk,
                     "type": kind.pk,
@@ -719,8 +785,13 @@ def run(args) -> dict:
                     s,
                     s_queries,
                     target=TARGETS["generation_ratio"][vendor]
-                    if count == largest and not one_per_company
+                    if count == largest and not one_per_company and mode != "spread"
                     else None,
+                    **(
+                        {"target_own": TARGETS["spread_ratio_own"]}
+                        if count == largest and mode == "spread" and not one_per_company
+                        else {}
+                    ),
                     rows=service.rows,
                     own_ms=round(o * 1000, 1),
                     lean_ms=round(lf * 1000, 1),
@@ -1177,6 +1248,13 @@ def summarize(results: dict) -> None:
     print("\nTargets")
     misses = 0
     for row in results["figures"]:
+        if row.get("target_own") is not None:  # spread: against the own-schema reference
+            ok = row["ratio_own"] <= row["target_own"]
+            misses += not ok
+            print(
+                f"  {'ok  ' if ok else 'MISS'} {row['name'] + ' ÷ own':<58} {row['ratio_own']:>8}"
+                f" (target ≤ {row['target_own']})"
+            )
         target = row.get("target")
         if target is None:
             continue

@@ -72,6 +72,10 @@ RIGHT_HINTS = {
     "manage_selections": _(
         "New selections; adding and removing members and criteria; freezing (own selections only)."
     ),
+    "spread_across_group": _(
+        "The owner choice “Spread across a user group” in Create follow-ups (the groups that"
+        " “Other associate” allows)."
+    ),
 }
 
 

@@ -24,10 +24,23 @@ PERM_CREATE_SELECTION_TASKS = "crm.create_selection_tasks"
 PERM_ASSIGN_TO_OUR_CONTACT = "crm.assign_to_our_contact"
 PERM_SEE_ALL_ASSOCIATES = "crm.see_all_associates"
 PERM_MANAGE_SELECTIONS = "crm.manage_selections"
+PERM_SPREAD_ACROSS_GROUP = "crm.spread_across_group"
+
+
+class UserGroupQuerySet(models.QuerySet):
+    def usable_by(self, associate: Associate) -> UserGroupQuerySet:
+        """The user groups `associate` may spread follow-ups across, by the rule of
+        "Other associate": every group for a role that may see all associates; otherwise
+        `associate`'s own user groups."""
+        if associate.user.has_perm(PERM_SEE_ALL_ASSOCIATES):
+            return self.all()
+        return self.filter(pk__in=associate.group_ids())
 
 
 class UserGroup(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+
+    objects = UserGroupQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -63,6 +76,13 @@ class AssociateQuerySet(models.QuerySet):
             return qs
         groups = associate.group_ids()
         return qs.filter(Q(primary_group_id__in=groups) | Q(other_groups__in=groups)).distinct()
+
+    def in_group(self, group: UserGroup | int) -> AssociateQuerySet:
+        """The associates of one user group (primary or other) who may receive
+        follow-ups: active, with an active login."""
+        pk = getattr(group, "pk", group)
+        members = Associate.objects.filter(Q(primary_group_id=pk) | Q(other_groups=pk))
+        return self.active().filter(pk__in=members.values("pk"))
 
 
 class Associate(models.Model):
@@ -131,6 +151,7 @@ class Associate(models.Model):
             ("assign_to_our_contact", _("Can assign follow-ups to a company's our contact")),
             ("see_all_associates", _("Can see all associates")),
             ("manage_selections", _("Can manage selections")),
+            ("spread_across_group", _("Can spread follow-ups across a user group")),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.dates import StyleDateField
-from crm.models import PERM_ASSIGN_TO_OUR_CONTACT, Associate, Company, Person, Project
+from crm.models import (
+    PERM_ASSIGN_TO_OUR_CONTACT,
+    PERM_SPREAD_ACROSS_GROUP,
+    Associate,
+    Company,
+    Person,
+    Project,
+    UserGroup,
+)
 from crm.workdays import working_days_after
 from selections import dynamic
 from selections.models import Selection
@@ -25,12 +33,14 @@ from .models import (
     DESCRIPTION_MAX_LENGTH,
     EARLIEST_START,
     LATEST_START,
+    MAX_SPREAD_DAYS,
     FollowUp,
     FollowUpType,
     OwnerMode,
     Priority,
+    SpreadMethod,
 )
-from .services import NO_CRITERIA_MESSAGE, Choices
+from .services import NO_CRITERIA_MESSAGE, NO_ONE_IN_GROUP_MESSAGE, Choices, spread_dates
 
 # A user ticks members on the page they see; "show all" pages hold at most 5,000.
 MAX_SELECTED_MEMBERS = 5000
@@ -234,6 +244,18 @@ class GenerateFollowUpsForm(forms.Form):
             "max_value": _("Enter at most %(limit_value)s working days."),
         },
     )
+    spread_days = forms.IntegerField(
+        label=_("Spread the start over"),
+        required=False,
+        min_value=1,
+        max_value=MAX_SPREAD_DAYS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter a whole number of working days, such as 5."),
+            "min_value": _("Spread the start over 1 working day or more."),
+            "max_value": _("Spread the start over at most %(limit_value)s working days."),
+        },
+    )
     description = DescriptionField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -279,6 +301,23 @@ class GenerateFollowUpsForm(forms.Form):
         empty_label="",
         error_messages={"invalid_choice": _("You cannot assign follow-ups to that associate.")},
     )
+    owner_group = forms.ModelChoiceField(
+        label=_("User group"),
+        queryset=UserGroup.objects.none(),
+        required=False,
+        empty_label="",
+        error_messages={
+            "invalid_choice": _("You cannot spread follow-ups across that user group.")
+        },
+    )
+    spread_method = forms.ChoiceField(
+        label=_("Share them"),
+        choices=SpreadMethod.choices,
+        initial=SpreadMethod.EVENLY,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose evenly or by open load.")},
+    )
     selected_only = forms.BooleanField(
         label=_("Perform task on selected members only"), required=False
     )
@@ -295,6 +334,10 @@ class GenerateFollowUpsForm(forms.Form):
             .order_by("user__first_name", "user__last_name", "id")
         )
         self.fields["owner_associate"].label_from_instance = lambda a: a.name
+        self.fields["owner_group"].queryset = UserGroup.objects.usable_by(associate).order_by(
+            "name", "id"
+        )
+        self.fields["spread_days"].widget.attrs["aria-describedby"] = "id_spread_days-hint"
         self.fields["description"].widget.attrs["aria-describedby"] = (
             "id_description-hint id_description-count"
         )
@@ -313,6 +356,10 @@ class GenerateFollowUpsForm(forms.Form):
     def may_assign_to_our_contact(self) -> bool:
         return self.associate.user.has_perm(PERM_ASSIGN_TO_OUR_CONTACT)
 
+    @property
+    def may_spread_across_group(self) -> bool:
+        return self.associate.user.has_perm(PERM_SPREAD_ACROSS_GROUP)
+
     def clean_start_date(self):
         return check_start_date(self.cleaned_data["start_date"])
 
@@ -325,7 +372,24 @@ class GenerateFollowUpsForm(forms.Form):
             raise ValidationError(
                 _("Your role does not allow assigning follow-ups to the companies' our contacts.")
             )
+        if value == OwnerMode.GROUP and not self.may_spread_across_group:
+            raise ValidationError(
+                _("Your role does not allow spreading follow-ups across a user group.")
+            )
         return value
+
+    def clean_spread_method(self):
+        return self.cleaned_data["spread_method"] or SpreadMethod.EVENLY
+
+    def spread_dates(self) -> list[date] | None:
+        """The working days the start is spread over, when that field is filled in and
+        valid, and Start is."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        start = self.cleaned_data.get("start_date")
+        if start is None or "start_date" in self.errors:
+            return None
+        return spread_dates(start, self.cleaned_data.get("spread_days"))
 
     def ticked_count(self) -> int:
         """How many members are ticked (none, if their ids cannot be read)."""
@@ -357,6 +421,12 @@ class GenerateFollowUpsForm(forms.Form):
             and "owner_associate" not in self.errors
         ):
             self.add_error("owner_associate", _("Choose the associate to assign them to."))
+        if data.get("owner_mode") == OwnerMode.GROUP and "owner_group" not in self.errors:
+            group = data.get("owner_group")
+            if group is None:
+                self.add_error("owner_group", _("Choose the user group to spread them across."))
+            elif not Associate.objects.in_group(group).exists():
+                self.add_error("owner_group", NO_ONE_IN_GROUP_MESSAGE)
         if data.get("selected_only") and self.selection.is_dynamic:
             self.add_error(
                 "members",
@@ -406,6 +476,8 @@ class GenerateFollowUpsForm(forms.Form):
     PREVIEW_FIELDS = (
         "owner_mode",
         "owner_associate",
+        "owner_group",
+        "spread_method",
         "one_per_company",
         "selected_only",
         "members",
@@ -418,11 +490,15 @@ class GenerateFollowUpsForm(forms.Form):
         if any(name in self.errors for name in (*self.PREVIEW_FIELDS, "__all__")):
             return None
         data = self.cleaned_data
+        group_mode = data["owner_mode"] == OwnerMode.GROUP
         return {
             "owner_mode": data["owner_mode"],
             "owner_associate": data["owner_associate"],
+            "owner_group": data["owner_group"] if group_mode else None,
+            "spread_method": data["spread_method"],
             "one_per_company": data["one_per_company"],
             "member_ids": data["members"] if data["selected_only"] else None,
+            "completed": bool(data.get("completed")),
         }
 
     def choices(self) -> Choices:
@@ -439,6 +515,9 @@ class GenerateFollowUpsForm(forms.Form):
             owner_associate=data["owner_associate"]
             if data["owner_mode"] == OwnerMode.OTHER
             else None,
+            owner_group=data["owner_group"] if data["owner_mode"] == OwnerMode.GROUP else None,
+            spread_method=data["spread_method"],
+            spread_days=data.get("spread_days"),
             member_ids=data["members"] if data["selected_only"] else None,
         )
 

@@ -38,7 +38,9 @@ def selection_visible(associate: Associate, selection_id: str = "selection_id") 
 def _generations(request: HttpRequest):
     return (
         Generation.objects.visible_to(request.associate)
-        .select_related("created_by__user", "type", "owner_associate__user", "undone_by__user")
+        .select_related(
+            "created_by__user", "type", "owner_associate__user", "owner_group", "undone_by__user"
+        )
         .annotate(selection_visible=selection_visible(request.associate))
     )
 

@@ -14,7 +14,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate, Company, Person, Project, UnicodeUpper
+from crm.models import (
+    PERM_SEE_ALL_ASSOCIATES,
+    Associate,
+    Company,
+    Person,
+    Project,
+    UnicodeUpper,
+    UserGroup,
+)
 from selections.models import Selection
 
 DESCRIPTION_MAX_LENGTH = 2048
@@ -131,6 +139,17 @@ class OwnerMode(models.TextChoices):
     MINE = "mine", _("My activity list")
     OUR_CONTACT = "our_contact", _("Company owner's (our contact's) activity list")
     OTHER = "other", _("Other associate")
+    GROUP = "group", _("Spread across a user group")
+
+
+class SpreadMethod(models.TextChoices):
+    """How "Spread across a user group" shares the follow-ups (services._spread_plan)."""
+
+    EVENLY = "evenly", _("Evenly")
+    BY_LOAD = "by_load", _("By open load (fewer open follow-ups get more)")
+
+
+MAX_SPREAD_DAYS = 60  # working days a generation's start may be spread over
 
 
 PERM_MANAGE_ALL_GENERATIONS = "followups.manage_all_generations"
@@ -183,6 +202,20 @@ class Generation(models.Model):
         null=True,
         related_name="+",
         verbose_name=_("other associate"),
+    )
+    owner_group = models.ForeignKey(
+        UserGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user group"),
+    )
+    spread_method = models.CharField(
+        _("spread"), max_length=20, choices=SpreadMethod.choices, blank=True
+    )
+    spread_days = models.PositiveSmallIntegerField(
+        _("start spread over working days"), null=True, blank=True
     )
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
     undone_by = models.ForeignKey(

@@ -19,16 +19,19 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Associate, Company, Person, Project
+from crm.models import Associate, Company, Person, Project, UserGroup
+from crm.workdays import working_days_after
 from notices.services import followup_owner_notify, generation_notify
 from selections import dynamic
 from selections.models import Selection, SelectionMember
 
-from .models import FollowUp, FollowUpType, Generation, OwnerMode, Priority
+from .models import FollowUp, FollowUpType, Generation, OwnerMode, Priority, SpreadMethod
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,9 @@ class Choices:
     one_per_company: bool = False
     owner_mode: str = OwnerMode.MINE
     owner_associate: Associate | None = None
+    owner_group: UserGroup | None = None  # OwnerMode.GROUP: the group spread across
+    spread_method: str = SpreadMethod.EVENLY
+    spread_days: int | None = None  # the start spread over this many working days
     member_ids: Sequence[int] | None = None  # None: every member of the selection
 
 
@@ -123,17 +129,15 @@ def _contact_joins(contact_id: str) -> str:
     )
 
 
-def _rows_sql(
+def _members_sql(
     *,
     selection: Selection,
     state: dynamic.State,
     creator: Associate,
-    owner_mode: str,
-    owner_associate_id: int | None,
     one_per_company: bool,
     member_ids: Sequence[int] | None,
 ) -> tuple[str, list]:
-    """SELECT owner_id, fallback, company_id, person_id: one row per follow-up to create."""
+    """SELECT company_id, person_id: one row per follow-up to create, owner aside."""
     source, params = _source_sql(
         selection=selection, state=state, creator=creator, member_ids=member_ids
     )
@@ -149,6 +153,91 @@ def _rows_sql(
         )
     else:
         members = f"SELECT src.company_id, src.person_id FROM ({source}) src"
+    return members, params
+
+
+# "Spread across a user group": a unit is a company with all its rows, or a person with
+# no company. Units are taken companies first, by company id, then company-less persons
+# by person id; within a unit, by person.
+_UNIT_KEY = "COALESCE({t}.company_id, -{t}.person_id)"
+_UNIT_ORDER = (
+    "CASE WHEN {t}.company_id IS NULL THEN 1 ELSE 0 END, COALESCE({t}.company_id, {t}.person_id)"
+)
+_ROW_ORDER = _UNIT_ORDER + ", COALESCE({t}.person_id, 0)"
+_NO_END = 2**62  # the last share's interval is open-ended
+
+
+def _bigint(value: int) -> str:
+    return f"CAST({int(value)} AS BIGINT)"
+
+
+def _spread_values(plan: SpreadPlan) -> str:
+    """(VALUES (owner, lo, hi), …): each share's interval of doubled row positions,
+    [2 * first row, 2 * (first row + target)), one after the other in associate order;
+    the last one open-ended, so that every row finds an owner even if the selection's
+    rows changed between the plan and the INSERT (on PostgreSQL each statement sees the
+    rows committed when it starts). Associates with no target have no interval."""
+    rows, first = [], 0
+    for share in plan.shares:
+        if share.target:
+            rows.append([share.associate_id, 2 * first, 2 * (first + share.target)])
+            first += share.target
+    if not rows:  # nothing to create; one interval keeps the SQL valid
+        rows.append([plan.shares[0].associate_id, 0, 0])
+    rows[-1][2] = _NO_END
+    return (
+        "(VALUES " + ", ".join("(" + ", ".join(_bigint(v) for v in row) + ")" for row in rows) + ")"
+    )
+
+
+def _group_rows_sql(members: str, plan: SpreadPlan) -> str:
+    """SELECT owner_id, fallback, company_id, person_id for "Spread across a user group",
+    in one statement with the rows themselves.
+
+    The units (see _UNIT_ORDER) are laid end to end in their order: a unit of `size` rows
+    whose last row is at position `end` (a running COUNT(*) over the unit order, whose
+    default frame takes the whole unit as one peer group) covers the positions
+    [end - size, end), and its middle, doubled to stay whole, is 2 * end - size. The
+    plan gives each associate a target (see _spread_targets) and so an interval of
+    doubled positions (_spread_values); a unit goes, whole, to the associate whose
+    interval holds its middle. So no company is split, each associate gets their target
+    to within half a unit at either end, and the same rows and team always give the
+    same split. Queries and work do not depend on the number of associates beyond this
+    small VALUES table.
+    """
+    mm = "mm"
+    units = (
+        "SELECT mm.company_id, mm.person_id,"
+        f" 2 * COUNT(*) OVER (ORDER BY {_UNIT_ORDER.format(t=mm)})"
+        f" - COUNT(*) OVER (PARTITION BY {_UNIT_KEY.format(t=mm)}) AS mid2"
+        f" FROM ({members}) mm"
+    )
+    return (
+        f"SELECT sp.column1 AS owner_id, {FALLBACK_NONE} AS fallback, un.company_id, un.person_id"
+        f" FROM ({units}) un JOIN {_spread_values(plan)} sp"
+        " ON un.mid2 >= sp.column2 AND un.mid2 < sp.column3"
+    )
+
+
+def _rows_sql(
+    *,
+    selection: Selection,
+    state: dynamic.State,
+    creator: Associate,
+    owner_mode: str,
+    owner_associate_id: int | None,
+    one_per_company: bool,
+    member_ids: Sequence[int] | None,
+    plan: SpreadPlan | None = None,
+) -> tuple[str, list]:
+    """SELECT owner_id, fallback, company_id, person_id: one row per follow-up to create."""
+    members, params = _members_sql(
+        selection=selection,
+        state=state,
+        creator=creator,
+        one_per_company=one_per_company,
+        member_ids=member_ids,
+    )
     creator_id = creator.pk
 
     if owner_mode == OwnerMode.OUR_CONTACT:
@@ -160,16 +249,178 @@ def _rows_sql(
             f" {_contact_joins('COALESCE(c.our_contact_id, p.our_contact_id)')}"
         )
         return sql, [creator_id, *params]
+    if owner_mode == OwnerMode.GROUP:
+        if plan is None:
+            raise ValueError("spreading across a user group needs its plan")
+        return _group_rows_sql(members, plan), params
 
     owner_id = owner_associate_id if owner_mode == OwnerMode.OTHER else creator_id
     sql = f"SELECT %s AS owner_id, {FALLBACK_NONE} AS fallback, mm.company_id, mm.person_id FROM ({members}) mm"
     return sql, [owner_id, *params]
 
 
+# --- Spread across a user group ----------------------------------------------------------
+
+NO_ONE_IN_GROUP_MESSAGE = _("No one in this user group can receive follow-ups.")
+
+
+@dataclass(frozen=True)
+class SpreadShare:
+    associate_id: int
+    open_before: int  # open follow-ups now (by open load only; 0 for evenly)
+    target: int  # how many of the new follow-ups the plan aims to give them
+
+
+@dataclass(frozen=True)
+class SpreadPlan:
+    """Who shares the follow-ups, and how many each is meant to get: every associate of
+    the group who may receive follow-ups, by id."""
+
+    shares: tuple[SpreadShare, ...]
+    total: int  # rows to create
+    associates: dict  # id -> Associate (with its login), for names
+
+
+def _spread_targets(loads: Sequence[int], total: int) -> list[int]:
+    """How many of `total` new follow-ups each associate gets (in the order of
+    `loads`, their open follow-ups now) so that the open loads afterwards are as even as
+    possible (water-filling): the k lowest loads are raised to one level W, k as large
+    as it can be with W at least the k-th lowest load; what is left over, fewer than k,
+    goes one each to the first of those k in order. It is what handing the follow-ups
+    out one at a time, each to the lowest load then (the first on a tie), ends with.
+    With every load 0 it is the even split: total // n each, the first total % n one
+    more."""
+    n = len(loads)
+    by_load = sorted(range(n), key=lambda i: (loads[i], i))
+    for k in range(n, 0, -1):
+        level, rest = divmod(total + sum(loads[i] for i in by_load[:k]), k)
+        if level >= loads[by_load[k - 1]]:
+            break
+    targets = [0] * n
+    for rank, i in enumerate(sorted(by_load[:k])):
+        targets[i] = level - loads[i] + (1 if rank < rest else 0)
+    return targets
+
+
+def spread_plan(
+    *, group: UserGroup, method: str, members_sql: str, members_params: Sequence
+) -> SpreadPlan:
+    """The group's associates who may receive follow-ups, by id, with their open loads
+    (by open load only) and the number of rows to create: one query. Raises
+    SelectionUnusable when no one in the group may receive follow-ups."""
+    by_load = method == SpreadMethod.BY_LOAD
+    open_now = (
+        Coalesce(
+            Subquery(
+                FollowUp.objects.filter(owner=OuterRef("pk"), completed=False)
+                .order_by()
+                .values("owner")
+                .annotate(n=Count("*"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+        if by_load
+        else Value(0, output_field=IntegerField())
+    )
+    associates = list(
+        Associate.objects.in_group(group)
+        .select_related("user")
+        .annotate(
+            open_now=open_now,
+            rows_total=RawSQL(
+                f"SELECT COUNT(*) FROM ({members_sql}) cnt",
+                list(members_params),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("id")
+    )
+    if not associates:
+        raise SelectionUnusable(NO_ONE_IN_GROUP_MESSAGE)
+    total = int(associates[0].rows_total)
+    loads = [int(a.open_now) for a in associates]
+    targets = _spread_targets(loads, total)
+    return SpreadPlan(
+        shares=tuple(
+            SpreadShare(associate_id=a.pk, open_before=load, target=target)
+            for a, load, target in zip(associates, loads, targets, strict=True)
+        ),
+        total=total,
+        associates={a.pk: a for a in associates},
+    )
+
+
+def _plan_for(
+    *,
+    selection: Selection,
+    state: dynamic.State,
+    creator: Associate,
+    owner_mode: str,
+    owner_group: UserGroup | None,
+    spread_method: str,
+    one_per_company: bool,
+    member_ids: Sequence[int] | None,
+) -> SpreadPlan | None:
+    if owner_mode != OwnerMode.GROUP:
+        return None
+    if owner_group is None:
+        raise ValueError("spreading across a user group needs the group")
+    members, params = _members_sql(
+        selection=selection,
+        state=state,
+        creator=creator,
+        one_per_company=one_per_company,
+        member_ids=member_ids,
+    )
+    return spread_plan(
+        group=owner_group, method=spread_method, members_sql=members, members_params=params
+    )
+
+
+def spread_dates(start: date, days: int | None) -> list[date] | None:
+    """The working days a start spread over `days` working days uses: Start (or the
+    working day after it) and the days - 1 working days after that. None: no spread."""
+    if not days:
+        return None
+    first = working_days_after(start, 0)
+    return [working_days_after(first, i) for i in range(days)]
+
+
+def _spread_start_sql(rows: str, dates: list[date]) -> tuple[str, list]:
+    """SELECT owner_id, company_id, person_id, start_date over `rows`: each owner's rows,
+    in unit order, take the dates in turn (row number modulo the number of dates), so
+    an owner's day counts differ by at most one."""
+    ops = connection.ops
+    cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    values = ", ".join(f"({_bigint(i)}, {cast})" for i in range(len(dates)))
+    numbered = (
+        "SELECT r0.owner_id, r0.company_id, r0.person_id, (ROW_NUMBER() OVER ("
+        f"PARTITION BY r0.owner_id ORDER BY {_ROW_ORDER.format(t='r0')}) - 1) %% {len(dates)}"
+        f" AS day_slot FROM ({rows}) r0"
+    )
+    sql = (
+        "SELECT nr.owner_id, nr.company_id, nr.person_id, dd.column2 AS start_date"
+        f" FROM ({numbered}) nr JOIN (VALUES {values}) dd ON dd.column1 = nr.day_slot"
+    )
+    return sql, [ops.adapt_datefield_value(d) for d in dates]
+
+
 @dataclass
 class OwnerShare:
     associate: Associate | None
     count: int
+
+
+@dataclass
+class SpreadRow:
+    """One associate's part of a spread across a user group, as the preview shows it."""
+
+    associate: Associate
+    count: int
+    open_before: int
+    open_after: int
 
 
 @dataclass
@@ -181,6 +432,8 @@ class Preview:
     other_owners_followups: int = 0
     fallback_no_contact: int = 0
     fallback_inactive: int = 0
+    spread: list[SpreadRow] = field(default_factory=list)  # a user group's split, by id
+    spread_method: str = ""
 
     @property
     def fallback(self) -> int:
@@ -246,24 +499,57 @@ def followups_preview(
     creator: Associate,
     owner_mode: str,
     owner_associate: Associate | None = None,
+    owner_group: UserGroup | None = None,
+    spread_method: str = SpreadMethod.EVENLY,
     one_per_company: bool = False,
     member_ids: Sequence[int] | None = None,
+    completed: bool = False,
     top: int = PREVIEW_TOP_OWNERS,
 ) -> Preview:
     """How many follow-ups a save would create, for how many companies, and for whom.
 
     Three queries whatever the size: the selection's kind and criteria, one aggregate
-    (see _preview_sql), the names of the owners shown. Raises SelectionUnusable.
+    (see _preview_sql), the names of the owners shown. Spread across a user group: the
+    kind and criteria, the plan (the group's associates, their loads and the number of
+    rows, see spread_plan), and the save's own rows counted per owner, so the split
+    shown is the one a save makes. Raises SelectionUnusable.
     """
-    sql, params = _preview_sql(
+    state = selection_state(selection)
+    plan = _plan_for(
         selection=selection,
-        state=selection_state(selection),
+        state=state,
         creator=creator,
         owner_mode=owner_mode,
-        owner_associate_id=owner_associate.pk if owner_associate else None,
+        owner_group=owner_group,
+        spread_method=spread_method,
         one_per_company=one_per_company,
         member_ids=member_ids,
     )
+    if plan is not None:
+        rows, params = _rows_sql(
+            selection=selection,
+            state=state,
+            creator=creator,
+            owner_mode=owner_mode,
+            owner_associate_id=None,
+            one_per_company=one_per_company,
+            member_ids=member_ids,
+            plan=plan,
+        )
+        sql = (
+            f"SELECT r.owner_id, {FALLBACK_NONE}, COUNT(*),"
+            f" COUNT(DISTINCT {_UNIT_KEY.format(t='r')}) FROM ({rows}) r GROUP BY r.owner_id"
+        )
+    else:
+        sql, params = _preview_sql(
+            selection=selection,
+            state=state,
+            creator=creator,
+            owner_mode=owner_mode,
+            owner_associate_id=owner_associate.pk if owner_associate else None,
+            one_per_company=one_per_company,
+            member_ids=member_ids,
+        )
     preview = Preview()
     per_owner: dict[int, int] = {}
     with connection.cursor() as cursor:
@@ -281,8 +567,22 @@ def followups_preview(
                 preview.fallback_inactive += count
     ranked = sorted(per_owner.items(), key=lambda item: (-item[1], item[0]))
     shown, rest = ranked[:top], ranked[top:]
-    if shown:
+    if plan is not None:
+        names = plan.associates
+        preview.spread_method = spread_method
+        for share in plan.shares:
+            count = per_owner.get(share.associate_id, 0)
+            preview.spread.append(
+                SpreadRow(
+                    associate=names[share.associate_id],
+                    count=count,
+                    open_before=share.open_before,
+                    open_after=share.open_before + (0 if completed else count),
+                )
+            )
+    elif shown:
         names = Associate.objects.select_related("user").in_bulk([pk for pk, _ in shown])
+    if shown:
         preview.owners = [OwnerShare(names.get(pk), count) for pk, count in shown]
     preview.other_owners = len(rest)
     preview.other_owners_followups = sum(count for _, count in rest)
@@ -330,6 +630,11 @@ def followups_generate(
                 owner_associate=choices.owner_associate
                 if choices.owner_mode == OwnerMode.OTHER
                 else None,
+                owner_group=choices.owner_group if choices.owner_mode == OwnerMode.GROUP else None,
+                spread_method=choices.spread_method
+                if choices.owner_mode == OwnerMode.GROUP
+                else "",
+                spread_days=choices.spread_days or None,
                 selected_only=choices.member_ids is not None,
                 selected_count=len(choices.member_ids or ()),
             )
@@ -380,7 +685,19 @@ def _insert_followups(
     generation: Generation,
     now,
 ) -> int:
+    """One INSERT … SELECT of every row (and, to spread across a user group, one query
+    before it for the plan: see spread_plan)."""
     ops = connection.ops
+    plan = _plan_for(
+        selection=selection,
+        state=state,
+        creator=creator,
+        owner_mode=choices.owner_mode,
+        owner_group=choices.owner_group,
+        spread_method=choices.spread_method,
+        one_per_company=choices.one_per_company,
+        member_ids=choices.member_ids,
+    )
     rows, row_params = _rows_sql(
         selection=selection,
         state=state,
@@ -389,20 +706,29 @@ def _insert_followups(
         owner_associate_id=choices.owner_associate.pk if choices.owner_associate else None,
         one_per_company=choices.one_per_company,
         member_ids=choices.member_ids,
+        plan=plan,
     )
+    dates = spread_dates(choices.start_date, choices.spread_days)
+    if dates is None:
+        start, start_params = "%s", [ops.adapt_datefield_value(choices.start_date)]
+    else:
+        rows, date_params = _spread_start_sql(rows, dates)
+        row_params = [*row_params, *date_params]
+        start, start_params = "r.start_date", []
     stamp = ops.adapt_datetimefield_value(now)
     sql = (
         f"INSERT INTO {_table(FollowUp)} (type_id, start_date, description, project_id,"
         " priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
         " generation_id, owner_id, company_id, person_id)"
-        " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, r.owner_id, r.company_id, r.person_id"
+        f" SELECT %s, {start}, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        " r.owner_id, r.company_id, r.person_id"
         # In the order of the company and person indexes: each of their pages is then
         # written once, instead of once for every row that lands on it.
         f" FROM ({rows}) r ORDER BY r.company_id, r.person_id"
     )
     params = [
         choices.type.pk,
-        ops.adapt_datefield_value(choices.start_date),
+        *start_params,
         choices.description,
         choices.project.pk if choices.project else None,
         choices.priority.pk if choices.priority else None,

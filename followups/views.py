@@ -144,6 +144,7 @@ def generate_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "selection": selection,
             "working_start": working_start,
             "start_oob": start_oob,
+            "spread_dates": form.spread_dates(),
         },
     )
 
@@ -268,7 +269,7 @@ def _result_message(generation: Generation, me) -> str:
             "Created %(n)s follow-ups in %(name)s's activity list.",
             count,
         ) % {"n": n, "name": generation.owner_associate.name}
-    # Our contact: say how they were spread, largest share first.
+    # Our contact, or a user group: say how they were spread, largest share first.
     shares = (
         FollowUp.objects.filter(generation=generation)
         .values("owner")
@@ -283,6 +284,16 @@ def _result_message(generation: Generation, me) -> str:
     ]
     if len(shares) > services.PREVIEW_TOP_OWNERS:
         parts.append(_("others"))
+    if generation.owner_mode == OwnerMode.GROUP:
+        return ngettext(
+            "Created %(n)s follow-up across the user group %(group)s: %(who)s.",
+            "Created %(n)s follow-ups across the user group %(group)s: %(who)s.",
+            count,
+        ) % {
+            "n": n,
+            "group": generation.owner_group.name if generation.owner_group else "",
+            "who": ", ".join(parts),
+        }
     return ngettext(
         "Created %(n)s follow-up in the our contacts' activity lists: %(who)s.",
         "Created %(n)s follow-ups in the our contacts' activity lists: %(who)s.",

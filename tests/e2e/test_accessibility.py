@@ -173,3 +173,14 @@ def test_axe_every_page_on_a_laptop_and_a_phone(
         name, SIZES[size], page=page, logged_in_page=logged_in_page, live_url=live_url, app=app
     )
     assert_accessible(page, axe_script, f"{name} at {SIZES[size]['width']} px")
+
+
+def test_axe_dialog_spreading_across_a_user_group(crm_world, logged_in_page, live_url, axe_script):
+    page = logged_in_page(crm_world.manager)
+    box = open_dialog(page, live_url, crm_world.selection)
+    box.get_by_label("User group", exact=True).select_option(label="Salg Oslo")
+    box.get_by_label("By open load (fewer open follow-ups get more)").check()
+    box.get_by_label("Spread the start over", exact=True).fill("3")
+    expect(preview(box)).to_contain_text("Starts spread over 3 working days")
+    expect(preview(box).locator("table.preview-spread")).to_be_visible()
+    assert_accessible(page, axe_script, "the dialog spreading across a user group")

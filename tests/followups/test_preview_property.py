@@ -12,8 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionMemberFactory
-from followups.models import FollowUp, OwnerMode
+from crm.factories import (
+    AssociateFactory,
+    CompanyFactory,
+    PersonFactory,
+    SelectionMemberFactory,
+    UserGroupFactory,
+)
+from followups.models import FollowUp, OwnerMode, SpreadMethod
 from followups.services import Choices, followups_generate, followups_preview
 from tests.helpers import rolled_back
 
@@ -44,12 +50,27 @@ members = st.lists(
 @given(
     spec=members,
     company_contacts=st.lists(st.sampled_from(CONTACTS), min_size=4, max_size=4),
-    owner_mode=st.sampled_from([OwnerMode.MINE, OwnerMode.OTHER, OwnerMode.OUR_CONTACT]),
+    owner_mode=st.sampled_from(
+        [OwnerMode.MINE, OwnerMode.OTHER, OwnerMode.OUR_CONTACT, OwnerMode.GROUP]
+    ),
     one_per_company=st.booleans(),
     pick=st.one_of(st.none(), st.lists(st.booleans(), min_size=14, max_size=14)),
+    spread_method=st.sampled_from(SpreadMethod.values),
+    loads=st.lists(st.integers(0, 6), min_size=3, max_size=3),
+    spread_days=st.one_of(st.none(), st.integers(1, 4)),
 )
 def test_the_preview_announces_exactly_what_the_save_creates(
-    selection, manager, call_type, spec, company_contacts, owner_mode, one_per_company, pick
+    selection,
+    manager,
+    call_type,
+    spec,
+    company_contacts,
+    owner_mode,
+    one_per_company,
+    pick,
+    spread_method,
+    loads,
+    spread_days,
 ):
     with rolled_back():
         contacts = {
@@ -79,12 +100,33 @@ def test_the_preview_announces_exactly_what_the_save_creates(
             None if pick is None else [m.pk for m, on in zip(added, pick, strict=False) if on]
         )
         other = contacts["tor"] if owner_mode == OwnerMode.OTHER else None
+        # A user group of three who may receive follow-ups (Eva, Tor and one more), with
+        # some open follow-ups each, and the two who may not.
+        team = UserGroupFactory()
+        sharing = [contacts["eva"], contacts["tor"], AssociateFactory()]
+        for associate in (*sharing, contacts["gone"], contacts["gone_login"]):
+            associate.other_groups.add(team)
+        for associate, load in zip(sharing, loads, strict=True):
+            for _ in range(load):
+                FollowUp.objects.create(
+                    type=call_type,
+                    start_date=date(2026, 1, 5),
+                    description="Open",
+                    owner=associate,
+                    created_by=associate,
+                )
+        group = team if owner_mode == OwnerMode.GROUP else None
+        before = Counter(
+            FollowUp.objects.filter(completed=False).values_list("owner_id", flat=True)
+        )
 
         preview = followups_preview(
             selection=selection,
             creator=manager,
             owner_mode=owner_mode,
             owner_associate=other,
+            owner_group=group,
+            spread_method=spread_method,
             one_per_company=one_per_company,
             member_ids=member_ids,
         )
@@ -98,6 +140,9 @@ def test_the_preview_announces_exactly_what_the_save_creates(
                 one_per_company=one_per_company,
                 owner_mode=owner_mode,
                 owner_associate=other,
+                owner_group=group,
+                spread_method=spread_method,
+                spread_days=spread_days,
                 member_ids=member_ids,
             ),
             key=uuid.uuid4(),
@@ -117,6 +162,28 @@ def test_the_preview_announces_exactly_what_the_save_creates(
         why = Counter(_fallback(f) for f in created) if owner_mode == OwnerMode.OUR_CONTACT else {}
         assert preview.fallback_no_contact == why.get("no contact", 0)
         assert preview.fallback_inactive == why.get("inactive", 0)
+        if owner_mode == OwnerMode.GROUP:
+            by_id = sorted(sharing, key=lambda a: a.pk)
+            assert [row.associate.pk for row in preview.spread] == [a.pk for a in by_id]
+            assert [row.count for row in preview.spread] == [owners.get(a.pk, 0) for a in by_id]
+            opened = Counter(
+                FollowUp.objects.filter(completed=False).values_list("owner_id", flat=True)
+            )
+            if spread_method == SpreadMethod.BY_LOAD:  # open follow-ups before and after
+                assert [(row.open_before, row.open_after) for row in preview.spread] == [
+                    (before[a.pk], opened[a.pk]) for a in by_id
+                ]
+            for unit_owners in _owners_per_unit(created).values():
+                assert len(unit_owners) == 1  # a company is never split
+
+
+def _owners_per_unit(created) -> dict:
+    owners: dict = {}
+    for f in created:
+        owners.setdefault((f.company_id, None if f.company_id else f.person_id), set()).add(
+            f.owner_id
+        )
+    return owners
 
 
 def _fallback(followup) -> str | None:
