@@ -40,10 +40,10 @@ LOAD_SECONDS ?= 180
 load: install
 	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
 
-## make messages: extract messages, fill in the Norwegian from locale/translate_nb.py, compile
+## make messages: extract new messages into locale/nb/LC_MESSAGES/django.po (where the
+## Norwegian is written), then compile it
 messages: install
 	$(DEV_ENV) $(BIN)/python manage.py makemessages -l nb --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=locale
-	$(BIN)/python locale/translate_nb.py
 	$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: install
