@@ -110,6 +110,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # is the PROXY_COUNT-th entry from the right; whatever the client wrote further left is
 # ignored, so a forged header neither moves a lockout nor escapes one.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT: int | None
 if PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
     # ipware counts the proxies listed in the header; the nearest one is not in it.

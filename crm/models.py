@@ -230,7 +230,7 @@ class Person(models.Model):
     @property
     def effective_our_contact(self) -> Associate | None:
         """A person at a company follows the company's our contact."""
-        if self.company_id is not None:
+        if self.company is not None:
             return self.company.our_contact
         return self.our_contact
 

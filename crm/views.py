@@ -3,6 +3,8 @@ language switch and the associate's own settings."""
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -19,14 +21,14 @@ from followups.models import FollowUp
 from followups.paging import page_of
 
 from . import dates
-from .access import associate_required
+from .access import CrmRequest, associate_required
 from .forms import PreferencesForm
 from .models import Associate, Company, Person
 
 PAGE_SIZE = 50
 
 
-def _activities(request: HttpRequest, **where) -> dict:
+def _activities(request: CrmRequest, **where) -> dict:
     """The card's Activities tab: the follow-ups this associate may see, completed ones
     included, newest first."""
     followups = (
@@ -41,12 +43,14 @@ def _activities(request: HttpRequest, **where) -> dict:
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
     """The same cookie as Django's set_language sets; blank: the browser's language."""
+    # The setting is one of these (Django's check); its stub says only str.
+    samesite = cast(Literal["Lax", "Strict", "None"] | None, settings.LANGUAGE_COOKIE_SAMESITE)
     if not language:
         response.delete_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             path=settings.LANGUAGE_COOKIE_PATH,
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=samesite,
         )
         return
     response.set_cookie(
@@ -57,7 +61,7 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=samesite,
     )
 
 
@@ -88,7 +92,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: CrmRequest) -> HttpResponse:
     """The associate's own settings: language, date style, e-mail, and the address of
     their calendar feed."""
     form = PreferencesForm(request.POST or None, instance=request.associate)
@@ -109,7 +113,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @associate_required
-def calendar_token(request: HttpRequest) -> HttpResponse:
+def calendar_token(request: CrmRequest) -> HttpResponse:
     """A new secret address for the associate's calendar feed; the old one answers 404
     from now on."""
     had = bool(request.associate.calendar_token)
@@ -125,7 +129,7 @@ def calendar_token(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: CrmRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("our_contact__user"), pk=pk)
     persons = company.persons.order_by("rank", "last_name", "id")[:200]
     context = {"company": company, "persons": persons, **_activities(request, company=company)}
@@ -134,7 +138,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @associate_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: CrmRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.select_related("company__our_contact__user", "our_contact__user"), pk=pk
     )

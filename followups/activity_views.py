@@ -8,8 +8,9 @@ import heapq
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from crm.access import associate_required, local_path
+from crm.access import CrmRequest, associate_required, local_path
 from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
 from . import export, services
@@ -37,10 +38,12 @@ SEARCH_MIN_LENGTH = 2
 
 @require_GET
 @associate_required
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: CrmRequest) -> HttpResponse:
     """The current associate's open follow-ups by start date, overdue first. One
     completed today stays, struck through, until tomorrow."""
-    show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
+    show = request.GET.get("show", "")
+    if show not in FILTERS:
+        show = "open"
     today = timezone.localdate()
     # Only those of one generation (the link in an owner's notice); an id that is not
     # one, or a generation that gave this associate nothing, lists nothing.
@@ -82,7 +85,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _generation_filter(request: HttpRequest) -> Generation | None:
+def _generation_filter(request: CrmRequest) -> Generation | None:
     """The generation of ?generation=<id>, as the activity list shows it (its type and
     creator); a value that is no generation filters out everything."""
     value = request.GET.get("generation", "").strip()
@@ -100,7 +103,7 @@ def _generation_filter(request: HttpRequest) -> Generation | None:
 
 @require_GET
 @associate_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: CrmRequest) -> HttpResponse:
     """Every follow-up of the current associate, completed ones included, newest first.
     Open and completed ones are read newest first, each from its own partial index
     (the activity list's, and its completed twin), only as far as the page goes, and
@@ -128,7 +131,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def counters(request: HttpRequest) -> HttpResponse:
+def counters(request: CrmRequest) -> HttpResponse:
     """Badges for the navigation: overdue, due today, open. Completed never count."""
     return render(
         request, "base.html#counters", {"counts": services.followup_counts(request.associate)}
@@ -137,7 +140,7 @@ def counters(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def quick_search(request: HttpRequest) -> HttpResponse:
+def quick_search(request: CrmRequest) -> HttpResponse:
     """Type-ahead over the follow-ups this associate may see (completed ones are never
     found), and over companies and persons, each group on its own."""
     # PostgreSQL refuses a NUL character in a query, and no text holds one.
@@ -192,7 +195,7 @@ GONE = gettext_lazy(
 )
 
 
-def _gone(request: HttpRequest) -> HttpResponse:
+def _gone(request: CrmRequest) -> HttpResponse:
     """The follow-up was removed between showing it and this change (an undo): say so,
     and show the activity list (htmx: the whole page, the row is gone)."""
     messages.error(request, GONE)
@@ -203,7 +206,7 @@ def _gone(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @associate_required
-def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
+def toggle_completed(request: CrmRequest, pk: int) -> HttpResponse:
     """Mark completed (recording the time) or open again (clearing it)."""
     followup = get_object_or_404(FollowUp.objects.visible_to(request.associate).for_lists(), pk=pk)
     if not followup.may_change(request.associate):
@@ -233,7 +236,7 @@ def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_detail(request: CrmRequest, pk: int) -> HttpResponse:
     """View a follow-up; edit it while it is open (a completed one is read-only until it
     is opened again), if this associate may change it."""
     followup = get_object_or_404(
@@ -287,12 +290,13 @@ EXPORTS = {"csv": export.csv_response, "xlsx": export.xlsx_response}
 
 @require_GET
 @associate_required
-def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_list(request: CrmRequest, fmt: str) -> HttpResponseBase:
     """A list as a file: the activity list with its filter (?show=), the history
     (?source=history) or a generation's follow-ups (?generation=<id>), every page."""
     if fmt not in EXPORTS:
         raise Http404
     source = request.GET.get("source", "activities")
+    rows: QuerySet[FollowUp]
     if source == "generation":
         try:
             pk = int(request.GET.get("generation", ""))
@@ -304,7 +308,9 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
     elif source == "history":
         rows, name = FollowUp.objects.filter(owner=request.associate), "history"
     else:
-        show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
+        show = request.GET.get("show", "")
+        if show not in FILTERS:
+            show = "open"
         generation = _generation_filter(request)
         rows = activity_rows(request.associate, show, generation.pk if generation else None)
         name = f"activities-{show}"
@@ -313,7 +319,7 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def followup_new(request: HttpRequest) -> HttpResponse:
+def followup_new(request: CrmRequest) -> HttpResponse:
     """A single follow-up, with the dialog's fields and rules; from a company's or a
     person's card, at that company or person (?company=, ?person=)."""
     if not request.user.has_perm(PERM_CREATE_SELECTION_TASKS):

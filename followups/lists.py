@@ -3,7 +3,7 @@ to all of its rows."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,7 +15,7 @@ FILTERS = ("open", "overdue", "today", "week")
 
 def start_of(day):
     """Midnight at the start of `day`, in the site's time zone."""
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 def activity_parts(

@@ -41,6 +41,10 @@ class NamedInLanguages(models.Model):
     """An admin-managed list whose rows have a name per language: English (`name`) and
     Norwegian Bokmål (`name_nb`, which falls back to the English one when blank)."""
 
+    # Each concrete list declares the two fields.
+    name: str
+    name_nb: str
+
     class Meta:
         abstract = True
 

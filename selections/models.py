@@ -113,6 +113,9 @@ class SelectionMember(models.Model):
 class Criterion(models.Model):
     """One condition of a dynamic selection; a selection's criteria are ANDed."""
 
+    # An our-contact criterion's associate by name, set by the selection page to show it.
+    contact_name: str
+
     class Field(models.TextChoices):
         COMPANY_NAME_STARTS = "company_name_starts", _("Company name starts with")
         COMPANY_NAME_CONTAINS = "company_name_contains", _("Company name contains")
