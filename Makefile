@@ -19,7 +19,16 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility checks, at the version of
+# package-lock.json; skipped where npm is missing (those tests then skip, except in CI).
+NPM := $(shell command -v npm 2>/dev/null)
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(if $(NPM),$(NODE_STAMP))
 
 LOCK_COMPILE = pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 	--quiet --custom-compile-command "make lock"
@@ -80,4 +89,4 @@ migrations-check: install
 check: lint lock-check migrations-check test
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache bench/*.sqlite3* bench/results
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache bench/*.sqlite3* bench/results
