@@ -91,7 +91,7 @@ class Associate(models.Model):
     date_style = models.CharField(
         _("date style"),
         max_length=10,
-        choices=DateStyle.choices,
+        choices=DateStyle,
         default=DateStyle.DAY_FIRST,
         help_text=_("How dates and times are shown and typed."),
     )

@@ -180,7 +180,7 @@ class Generation(models.Model):
     )
     completed = models.BooleanField(_("completed"), default=False)
     one_per_company = models.BooleanField(_("one per company"), default=False)
-    owner_mode = models.CharField(_("owner"), max_length=20, choices=OwnerMode.choices)
+    owner_mode = models.CharField(_("owner"), max_length=20, choices=OwnerMode)
     owner_associate = models.ForeignKey(
         Associate,
         on_delete=models.PROTECT,
@@ -430,7 +430,7 @@ class BulkChange(models.Model):
     """One change made to many follow-ups at once, with each row as it was before
     (BulkChangeRow), so that it can be undone while those rows are unchanged since."""
 
-    action = models.CharField(_("action"), max_length=20, choices=BulkAction.choices)
+    action = models.CharField(_("action"), max_length=20, choices=BulkAction)
     summary = models.CharField(_("what was done"), max_length=300)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     created_by = models.ForeignKey(

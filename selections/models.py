@@ -40,7 +40,7 @@ class Selection(models.Model):
         Associate, on_delete=models.PROTECT, related_name="selections", verbose_name=_("owner")
     )
     visibility = models.CharField(
-        _("visible for"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
+        _("visible for"), max_length=10, choices=Visibility, default=Visibility.EVERYONE
     )
     description = models.TextField(
         _("description"), blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
