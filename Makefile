@@ -63,10 +63,15 @@ e2e: install
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## make load: 20 users against gunicorn on PostgreSQL for LOAD_SECONDS (loopback only)
+## make load: LOAD_USERS Locust users against gunicorn (LOAD_WORKERS workers) on
+## PostgreSQL for LOAD_SECONDS, loopback only (bench/locustfile.py)
 LOAD_SECONDS ?= 180
+LOAD_USERS ?= 20
+LOAD_WORKERS ?= 4
 load: install
-	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
+	$(BIN)/locust -f bench/locustfile.py --headless --only-summary \
+		-u $(LOAD_USERS) -r $(LOAD_USERS) --run-time $(LOAD_SECONDS)s --stop-timeout 30 \
+		--gunicorn-workers $(LOAD_WORKERS)
 
 ## make messages: extract new messages into locale/nb/LC_MESSAGES/django.po (where the
 ## Norwegian is written), then compile it
@@ -89,4 +94,4 @@ migrations-check: install
 check: lint lock-check migrations-check test
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache bench/*.sqlite3* bench/results
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov bench/*.sqlite3* bench/results
