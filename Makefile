@@ -1,5 +1,5 @@
 # The README's commands. Each sets up what it needs: a virtual environment in .venv,
-# the dependencies from pyproject.toml, the database schema.
+# the dependencies at the versions of requirements.lock, the database schema.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,14 +8,42 @@ DEV_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test e2e bench load messages lint format migrations-check check clean
+.PHONY: install lock lock-check run test e2e bench load messages lint format migrations-check check clean
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every dependency, the dev tools included, for any platform and
+# Python >= 3.11 (written by `make lock` from pyproject.toml); the project itself is then
+# installed without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility checks, at the version of
+# package-lock.json; skipped where npm is missing (those tests then skip, except in CI).
+NPM := $(shell command -v npm 2>/dev/null)
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(if $(NPM),$(NODE_STAMP))
+
+LOCK_COMPILE = pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	--quiet --custom-compile-command "make lock"
+
+## make lock: after a change to the dependencies in pyproject.toml, pin them again
+## (versions already in requirements.lock are kept where they still fit)
+lock: install
+	$(BIN)/uv $(LOCK_COMPILE) -o requirements.lock
+	$(MAKE) install
+
+## make lock-check: fails when requirements.lock does not match pyproject.toml
+lock-check: install
+	cp requirements.lock $(VENV)/requirements.lock.check
+	$(BIN)/uv $(LOCK_COMPILE) -o $(VENV)/requirements.lock.check
+	diff -u requirements.lock $(VENV)/requirements.lock.check
 
 ## make run: migrate, seed the demo data, serve on http://127.0.0.1:8000 (SQLite by default)
 run: install
@@ -35,20 +63,26 @@ e2e: install
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## make load: 20 users against gunicorn on PostgreSQL for LOAD_SECONDS (loopback only)
+## make load: LOAD_USERS Locust users against gunicorn (LOAD_WORKERS workers) on
+## PostgreSQL for LOAD_SECONDS, loopback only (bench/locustfile.py)
 LOAD_SECONDS ?= 180
+LOAD_USERS ?= 20
+LOAD_WORKERS ?= 4
 load: install
-	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
+	$(BIN)/locust -f bench/locustfile.py --headless --only-summary \
+		-u $(LOAD_USERS) -r $(LOAD_USERS) --run-time $(LOAD_SECONDS)s --stop-timeout 30 \
+		--gunicorn-workers $(LOAD_WORKERS)
 
-## make messages: extract messages, fill in the Norwegian from locale/translate_nb.py, compile
+## make messages: extract new messages into locale/nb/LC_MESSAGES/django.po (where the
+## Norwegian is written), then compile it
 messages: install
 	$(DEV_ENV) $(BIN)/python manage.py makemessages -l nb --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=locale
-	$(BIN)/python locale/translate_nb.py
 	$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -57,7 +91,7 @@ format: install
 migrations-check: install
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-check: lint migrations-check test
+check: lint lock-check migrations-check test
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache bench/*.sqlite3* bench/results
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov bench/*.sqlite3* bench/results

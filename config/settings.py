@@ -4,7 +4,6 @@ SQLite in a file by default; PostgreSQL when DATABASE_URL is set.
 """
 
 import os
-import sys
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -27,14 +26,13 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DEBUG")
-# The test runner imports this module too; it gets a development secret and fast hashing.
-TESTING = "pytest" in sys.modules
 
 # No default in production: without SECRET_KEY the app server refuses to start
 # (config/wsgi.py), Django refuses anything that signs, and `check --deploy` reports it;
-# commands that need no secret (makemigrations --check, say) still run.
+# commands that need no secret (makemigrations --check, say) still run. The tests get
+# theirs from config/settings_test.py.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY and (DEBUG or TESTING):
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
@@ -112,6 +110,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # is the PROXY_COUNT-th entry from the right; whatever the client wrote further left is
 # ignored, so a forged header neither moves a lockout nor escapes one.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT: int | None
 if PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
     # ipware counts the proxies listed in the header; the nearest one is not in it.
@@ -198,9 +197,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # address start with it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -234,7 +230,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING or envbool("PLAIN_STATIC")
+            if DEBUG or envbool("PLAIN_STATIC")
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -12,8 +12,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
 
 from .models import Associate
+
+
+class HtmxRequest(HttpRequest):
+    """A request after django-htmx's middleware: `request.htmx` says whether htmx sent it.
+    For type checking only; Django builds the requests."""
+
+    htmx: HtmxDetails
+
+
+class CrmRequest(HtmxRequest):
+    """A request to a view behind `associate_required`: `request.associate` is the
+    logged-in, active associate."""
+
+    associate: Associate
 
 
 def local_path(request: HttpRequest, url: str | None) -> str | None:
@@ -30,7 +45,7 @@ def local_path(request: HttpRequest, url: str | None) -> str | None:
     return None
 
 
-def _page_shown(request: HttpRequest) -> str:
+def _page_shown(request: HtmxRequest) -> str:
     """The path of the page the user is on: the request's own for a page load, else the
     page that sent it (htmx says which; a plain form post has its Referer). A POST-only
     address is never the place to come back to after logging in."""
@@ -45,7 +60,7 @@ def _page_shown(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def session_ended(request: HttpRequest) -> HttpResponse:
+def session_ended(request: HtmxRequest) -> HttpResponse:
     """Not logged in (any more: a logout in another tab, a session that timed out).
 
     A page load goes to the login page and back. A request from a page already shown

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin, helpers
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from .forms import RIGHT_HINTS, RIGHTS, NewAssociateForm, UserLevelsForm, user_levels
+
+
+class AdminRequest(HttpRequest):
+    """A request to an admin page: admin_view lets only a logged-in staff user in. For
+    type checking only."""
+
+    user: User
+
 
 USER_LEVELS_PERMS = ["auth.change_group"]
 NEW_ASSOCIATE_PERMS = ["auth.add_user", "auth.change_user", "crm.add_associate"]
@@ -50,7 +59,7 @@ def _level_description(group) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def user_levels_page(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+def user_levels_page(request: AdminRequest, model_admin: ModelAdmin) -> HttpResponse:
     """The roles and their CRM rights; saving changes only those rights."""
     if not request.user.has_perms(USER_LEVELS_PERMS):
         raise PermissionDenied(_("Changing user levels needs the permission to change groups."))
@@ -84,7 +93,8 @@ def user_levels_page(request: HttpRequest, model_admin: ModelAdmin) -> HttpRespo
         request,
         model_admin,
         _("User levels"),
-        adminform=helpers.AdminForm(form, fieldsets, {}),
+        # AdminForm takes any form; the stubs ask for a ModelForm.
+        adminform=helpers.AdminForm(form, fieldsets, {}),  # type: ignore[arg-type]
         form=form,
         levels=groups,
         rights=[(label, RIGHT_HINTS[codename]) for codename, label in RIGHTS],
@@ -93,7 +103,7 @@ def user_levels_page(request: HttpRequest, model_admin: ModelAdmin) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
-def new_associate_page(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+def new_associate_page(request: AdminRequest, model_admin: ModelAdmin) -> HttpResponse:
     """A new associate with login, user level and user groups, saved all or nothing."""
     if not request.user.has_perms(NEW_ASSOCIATE_PERMS):
         raise PermissionDenied(

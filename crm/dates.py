@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from typing import TYPE_CHECKING, Literal, overload
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +30,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import DateStyle
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 SESSION_KEY = "crm_date_style"
 
@@ -57,7 +61,7 @@ STYLE_FORMATS: dict[str, dict[str, str | list[str]]] = {
 }
 
 # What a text field for a date says it expects.
-PLACEHOLDERS = {
+PLACEHOLDERS: dict[str, StrPromise] = {
     DateStyle.DAY_FIRST: _("dd.mm.yyyy"),
     DateStyle.ISO: _("yyyy-mm-dd"),
     DateStyle.US: _("mm/dd/yyyy"),
@@ -73,9 +77,18 @@ def current_style() -> str:
 
 def style_of(value: object) -> str:
     """A stored style, or the default for anything else (an old or tampered session)."""
-    return value if value in STYLE_FORMATS else DateStyle.DAY_FIRST
+    return value if isinstance(value, str) and value in STYLE_FORMATS else DateStyle.DAY_FIRST
 
 
+InputFormatName = Literal["DATE_INPUT_FORMATS", "DATETIME_INPUT_FORMATS", "TIME_INPUT_FORMATS"]
+
+
+# A name of an input format gives a list, any other name a string (a name held in a plain
+# str is taken for a display format, hence the overlap).
+@overload
+def get_format(name: InputFormatName) -> list[str]: ...  # type: ignore[overload-overlap]
+@overload
+def get_format(name: str) -> str: ...
 def get_format(name: str) -> str | list[str]:
     """As django.utils.formats.get_format, in the request's style: a format setting's
     name ("SHORT_DATE_FORMAT") gives the style's format; anything else, such as "Y-m-d",

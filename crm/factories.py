@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from followups.models import FollowUp, FollowUpType, Priority
@@ -15,7 +15,7 @@ from .models import Associate, Company, Person, Project, UserGroup
 DEMO_PASSWORD = "demo-pass-123"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -28,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(DEMO_PASSWORD)
 
 
-class UserGroupFactory(factory.django.DjangoModelFactory):
+class UserGroupFactory(factory.django.DjangoModelFactory[UserGroup]):
     class Meta:
         model = UserGroup
         django_get_or_create = ["name"]
@@ -36,7 +36,7 @@ class UserGroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Group {n}")
 
 
-class AssociateFactory(factory.django.DjangoModelFactory):
+class AssociateFactory(factory.django.DjangoModelFactory[Associate]):
     class Meta:
         model = Associate
         skip_postgeneration_save = True
@@ -46,10 +46,10 @@ class AssociateFactory(factory.django.DjangoModelFactory):
     active = True
 
     @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
+    def roles(associate: Associate, create, extracted, **kwargs):
         """AssociateFactory(roles=["Salesperson"]) puts the login in those roles."""
         if create and extracted:
-            self.user.groups.add(*[Group.objects.get(name=name) for name in extracted])
+            associate.user.groups.add(*[Group.objects.get(name=name) for name in extracted])
 
     @factory.post_generation
     def other_groups(self, create, extracted, **kwargs):
@@ -57,7 +57,7 @@ class AssociateFactory(factory.django.DjangoModelFactory):
             self.other_groups.add(*extracted)
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     class Meta:
         model = Company
 
@@ -68,7 +68,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     active = True
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -83,7 +83,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     our_contact = None
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -92,7 +92,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     active = True
 
 
-class SelectionFactory(factory.django.DjangoModelFactory):
+class SelectionFactory(factory.django.DjangoModelFactory[Selection]):
     class Meta:
         model = Selection
 
@@ -102,7 +102,7 @@ class SelectionFactory(factory.django.DjangoModelFactory):
     description = ""
 
 
-class SelectionMemberFactory(factory.django.DjangoModelFactory):
+class SelectionMemberFactory(factory.django.DjangoModelFactory[SelectionMember]):
     """A person member at the person's company by default; pass person=None for a
     company-only member, or a person with company=None for a person with no company."""
 
@@ -114,7 +114,7 @@ class SelectionMemberFactory(factory.django.DjangoModelFactory):
     company = factory.LazyAttribute(lambda m: m.person.company if m.person else CompanyFactory())
 
 
-class FollowUpTypeFactory(factory.django.DjangoModelFactory):
+class FollowUpTypeFactory(factory.django.DjangoModelFactory[FollowUpType]):
     class Meta:
         model = FollowUpType
 
@@ -124,7 +124,7 @@ class FollowUpTypeFactory(factory.django.DjangoModelFactory):
     active = True
 
 
-class PriorityFactory(factory.django.DjangoModelFactory):
+class PriorityFactory(factory.django.DjangoModelFactory[Priority]):
     class Meta:
         model = Priority
 
@@ -133,7 +133,7 @@ class PriorityFactory(factory.django.DjangoModelFactory):
     active = True
 
 
-class FollowUpFactory(factory.django.DjangoModelFactory):
+class FollowUpFactory(factory.django.DjangoModelFactory[FollowUp]):
     """An open follow-up at a company, owned and created by the same associate."""
 
     class Meta:

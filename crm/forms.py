@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import reduce
 from operator import or_
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -44,12 +45,14 @@ class PreferencesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
             ("", _("The browser's language")),
             *settings.LANGUAGES,
         ]
         self.fields["language"].help_text = ""
-        self.fields["date_style"].choices = [(s.value, _style_label(s)) for s in DateStyle]
+        cast(forms.ChoiceField, self.fields["date_style"]).choices = [
+            (s.value, _style_label(s)) for s in DateStyle
+        ]
         for name in ("notify_assignments", "morning_digest"):
             self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_hint"
 
@@ -109,7 +112,8 @@ class UserLevelsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.groups = groups
         for group in groups:
-            had = [permission.codename for permission in group.rights]
+            # rights: prefetched by user_levels() (to_attr), unknown to the model's type.
+            had = [permission.codename for permission in group.rights]  # type: ignore[attr-defined]
             self.fields[f"rights_{group.pk}"] = forms.MultipleChoiceField(
                 label=_("Rights"),
                 choices=RIGHTS,
@@ -190,7 +194,7 @@ class NewAssociateForm(UserCreationForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # absent from the stubs
         model = get_user_model()
         fields = ("username", "first_name", "last_name", "email")
 

@@ -30,7 +30,7 @@ class FormCharsetMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.content_type in FORM_TYPES:
-            charset = request.content_params.get("charset")
+            charset = (request.content_params or {}).get("charset")
             if charset is not None:
                 if _codec_name(charset) not in FORM_CHARSETS:
                     return HttpResponse(

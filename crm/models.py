@@ -111,7 +111,7 @@ class Associate(models.Model):
     date_style = models.CharField(
         _("date style"),
         max_length=10,
-        choices=DateStyle.choices,
+        choices=DateStyle,
         default=DateStyle.DAY_FIRST,
         help_text=_("How dates and times are shown and typed."),
     )
@@ -424,7 +424,7 @@ class Person(models.Model):
     @property
     def effective_our_contact(self) -> Associate | None:
         """A person at a company follows the company's our contact."""
-        if self.company_id is not None:
+        if self.company is not None:
             return self.company.our_contact
         return self.our_contact
 

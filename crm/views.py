@@ -3,6 +3,8 @@ language switch and the associate's own settings."""
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -20,12 +22,12 @@ from followups.bulk_views import bulk_form_for
 from followups.lists import ListFilters
 
 from . import dates
-from .access import associate_required
+from .access import CrmRequest, associate_required
 from .forms import PreferencesForm
 from .models import Associate, Company, Person
 
 
-def _activities(request: HttpRequest, source: str, card) -> dict:
+def _activities(request: CrmRequest, source: str, card) -> dict:
     """The card's Activities tab: the follow-ups this associate may see, completed ones
     included, newest first (or sorted by another column), narrowed by the filter bar,
     with the bulk bar."""
@@ -50,12 +52,14 @@ def _activities(request: HttpRequest, source: str, card) -> dict:
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
     """The same cookie as Django's set_language sets; blank: the browser's language."""
+    # The setting is one of these (Django's check); its stub says only str.
+    samesite = cast(Literal["Lax", "Strict", "None"] | None, settings.LANGUAGE_COOKIE_SAMESITE)
     if not language:
         response.delete_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             path=settings.LANGUAGE_COOKIE_PATH,
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=samesite,
         )
         return
     response.set_cookie(
@@ -66,7 +70,7 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=samesite,
     )
 
 
@@ -97,7 +101,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: CrmRequest) -> HttpResponse:
     """The associate's own settings: language, date style, e-mail, and the address of
     their calendar feed."""
     form = PreferencesForm(request.POST or None, instance=request.associate)
@@ -118,7 +122,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @associate_required
-def calendar_token(request: HttpRequest) -> HttpResponse:
+def calendar_token(request: CrmRequest) -> HttpResponse:
     """A new secret address for the associate's calendar feed; the old one answers 404
     from now on."""
     had = bool(request.associate.calendar_token)
@@ -134,7 +138,7 @@ def calendar_token(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: CrmRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("our_contact__user"), pk=pk)
     persons = company.persons.order_by("rank", "last_name", "id")[:200]
     context = {"company": company, "persons": persons, **_activities(request, "company", company)}
@@ -143,7 +147,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @associate_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: CrmRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.select_related("company__our_contact__user", "our_contact__user"), pk=pk
     )

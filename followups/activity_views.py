@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from crm.access import associate_required, local_path
+from crm.access import CrmRequest, associate_required, local_path
 from crm.models import PERM_CREATE_SELECTION_TASKS, Company, Person
 
 from . import export, lists, search, services
@@ -32,11 +33,13 @@ PAGE_SIZE = lists.PAGE_SIZE
 
 @require_GET
 @associate_required
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: CrmRequest) -> HttpResponse:
     """The current associate's open follow-ups by start date, overdue first (or sorted by
     another column), narrowed by the filter bar. One completed today stays, struck
     through, until tomorrow."""
-    show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
+    show = request.GET.get("show", "")
+    if show not in FILTERS:
+        show = "open"
     today = timezone.localdate()
     # Only those of one generation or one bulk change (the links in owners' notices); an
     # id that is not one, or a change that gave this associate nothing, lists nothing.
@@ -92,7 +95,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _generation_filter(request: HttpRequest) -> Generation | None:
+def _generation_filter(request: CrmRequest) -> Generation | None:
     """The generation of ?generation=<id>, as the activity list shows it (its type and
     creator); a value that is no generation filters out everything."""
     value = request.GET.get("generation", "").strip()
@@ -108,7 +111,7 @@ def _generation_filter(request: HttpRequest) -> Generation | None:
     return found or Generation(pk=0)
 
 
-def _bulk_filter(request: HttpRequest) -> BulkChange | None:
+def _bulk_filter(request: CrmRequest) -> BulkChange | None:
     """The bulk change of ?bulk=<id> (the link in a notice of follow-ups reassigned), as
     the activity list names it; a value that is no bulk change filters out everything."""
     value = request.GET.get("bulk", "").strip()
@@ -122,7 +125,7 @@ def _bulk_filter(request: HttpRequest) -> BulkChange | None:
 
 @require_GET
 @associate_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: CrmRequest) -> HttpResponse:
     """Every follow-up of the current associate, completed ones included, newest first
     (or sorted by another column), narrowed by the filter bar. By start, open and
     completed ones are read each from its own partial index (the activity list's, and its
@@ -158,7 +161,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def counters(request: HttpRequest) -> HttpResponse:
+def counters(request: CrmRequest) -> HttpResponse:
     """Badges for the navigation: overdue, due today, open. Completed never count."""
     return render(
         request, "base.html#counters", {"counts": services.followup_counts(request.associate)}
@@ -167,7 +170,7 @@ def counters(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def quick_search(request: HttpRequest) -> HttpResponse:
+def quick_search(request: CrmRequest) -> HttpResponse:
     """Type-ahead over the follow-ups this associate may see (completed ones are never
     found), and over companies and persons, each group on its own."""
     # PostgreSQL refuses a NUL character in a query, and no text holds one.
@@ -192,7 +195,7 @@ GONE = gettext_lazy(
 )
 
 
-def _gone(request: HttpRequest) -> HttpResponse:
+def _gone(request: CrmRequest) -> HttpResponse:
     """The follow-up was removed between showing it and this change (an undo): say so,
     and show the activity list (htmx: the whole page, the row is gone)."""
     messages.error(request, GONE)
@@ -203,7 +206,7 @@ def _gone(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @associate_required
-def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
+def toggle_completed(request: CrmRequest, pk: int) -> HttpResponse:
     """Mark completed (recording the time) or open again (clearing it)."""
     followup = get_object_or_404(FollowUp.objects.visible_to(request.associate).for_lists(), pk=pk)
     if not followup.may_change(request.associate):
@@ -233,7 +236,7 @@ def toggle_completed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_detail(request: CrmRequest, pk: int) -> HttpResponse:
     """View a follow-up; edit it while it is open (a completed one is read-only until it
     is opened again), if this associate may change it."""
     followup = get_object_or_404(
@@ -287,7 +290,7 @@ EXPORTS = {"csv": export.csv_response, "xlsx": export.xlsx_response}
 
 @require_GET
 @associate_required
-def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_list(request: CrmRequest, fmt: str) -> HttpResponseBase:
     """A list as a file, with its filters and sort, every page: the activity list
     (?show=, ?generation=, ?bulk=), the history (?source=history), a generation's
     follow-ups (?source=generation&generation=<id>) or a card's (?source=company&card=<id>,
@@ -308,7 +311,9 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
         card = _id(request.GET.get("card"))
         rows, name, default = lists.card_rows(request.associate, **{source: card}), source, "-start"
     else:
-        show = request.GET.get("show") if request.GET.get("show") in FILTERS else "open"
+        show = request.GET.get("show", "")
+        if show not in FILTERS:
+            show = "open"
         generation = _generation_filter(request)
         change = _bulk_filter(request)
         rows = activity_rows(
@@ -325,7 +330,7 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def followup_new(request: HttpRequest) -> HttpResponse:
+def followup_new(request: CrmRequest) -> HttpResponse:
     """A single follow-up, with the dialog's fields and rules; from a company's or a
     person's card, at that company or person (?company=, ?person=)."""
     if not request.user.has_perm(PERM_CREATE_SELECTION_TASKS):

@@ -1,3 +1,6 @@
+from typing import cast
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +23,7 @@ class FollowUpAdminForm(FollowUpRulesForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = with_current(
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = with_current(
             Project.objects.active(), self.instance.project_id
         )
         self.fields["project"].error_messages["invalid_choice"] = _(

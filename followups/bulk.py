@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
+from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -70,7 +71,7 @@ RESTORED = [
 # The references a deleted follow-up needs to be put back, as (column, table, nullable).
 def _references() -> list[tuple[str, str, bool]]:
     return [
-        (f.attname, f.related_model._meta.db_table, f.null)
+        (f.attname, cast("type[Model]", f.related_model)._meta.db_table, f.null)
         for f in FollowUp._meta.concrete_fields
         if f.is_relation
     ]

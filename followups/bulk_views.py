@@ -3,10 +3,12 @@ the form under the list, its confirmation with the counts, the change, and its u
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.access import associate_required, local_path
+from crm.access import CrmRequest, associate_required, local_path
 from crm.dates import StyleDateField
 from crm.models import Associate
 
@@ -103,11 +105,10 @@ class BulkForm(forms.Form):
     def __init__(self, *args, associate: Associate, **kwargs):
         super().__init__(*args, **kwargs)
         self.associate = associate
-        self.fields["owner"].label_from_instance = lambda a: a.name
-        self.fields["priority"].label_from_instance = lambda p: p.display_name
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
         if not self.is_bound:  # under a list: only the action is shown (no rights read)
             return
-        self.fields["owner"].queryset = (
+        owner.queryset = (
             Associate.objects.assignable_by(associate)
             .select_related("user")
             .order_by("user__first_name", "user__last_name", "id")
@@ -118,7 +119,8 @@ class BulkForm(forms.Form):
         return check_start_date(value) if value is not None else None
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = data.get("action")
         if data.get("scope") == "ticked" and "ids" not in self.errors and not data.get("ids"):
             self.add_error("ids", _("Tick at least one follow-up, or choose all that match."))
@@ -143,7 +145,7 @@ class BulkForm(forms.Form):
         )
 
 
-def scope_of(request: HttpRequest, form: BulkForm) -> QuerySet:
+def scope_of(request: CrmRequest, form: BulkForm) -> QuerySet:
     """The rows the form names, among those the list shows this associate (with the
     list's filter bar, as lists.py defines each list)."""
     data = form.cleaned_data
@@ -158,7 +160,9 @@ def scope_of(request: HttpRequest, form: BulkForm) -> QuerySet:
     elif source in ("company", "person"):
         rows = lists.card_rows(request.associate, **{f"{source}_id": data.get("card") or 0})
     else:
-        show = data.get("show") if data.get("show") in FILTERS else "open"
+        show = data.get("show") or ""
+        if show not in FILTERS:
+            show = "open"
         # The activity list of one generation or one bulk change (a notice's link)
         # changes only those.
         rows = activity_rows(
@@ -170,12 +174,12 @@ def scope_of(request: HttpRequest, form: BulkForm) -> QuerySet:
     return rows
 
 
-def _back(request: HttpRequest) -> str:
+def _back(request: CrmRequest) -> str:
     """The list the form was sent from."""
     return local_path(request, request.POST.get("next")) or reverse("followups:activity_list")
 
 
-def bulk_form_for(request: HttpRequest, **initial) -> BulkForm:
+def bulk_form_for(request: CrmRequest, **initial) -> BulkForm:
     """The form under a list, with what the list is."""
     return BulkForm(
         associate=request.associate,
@@ -186,7 +190,7 @@ def bulk_form_for(request: HttpRequest, **initial) -> BulkForm:
 
 @require_POST
 @associate_required
-def bulk_confirm(request: HttpRequest) -> HttpResponse:
+def bulk_confirm(request: CrmRequest) -> HttpResponse:
     """What the change would do: how many change, how many are skipped and why; or the
     form's errors next to its fields."""
     form = BulkForm(request.POST, associate=request.associate, auto_id="bulk_%s")
@@ -206,7 +210,7 @@ def bulk_confirm(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @associate_required
-def bulk_apply(request: HttpRequest) -> HttpResponse:
+def bulk_apply(request: CrmRequest) -> HttpResponse:
     """Make the change, then back to the list with the counts and an Undo."""
     form = BulkForm(request.POST, associate=request.associate, auto_id="bulk_%s")
     if not form.is_valid():
@@ -225,7 +229,7 @@ def bulk_apply(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_back(request))
 
 
-def _own_change(request: HttpRequest, pk: int) -> BulkChange:
+def _own_change(request: CrmRequest, pk: int) -> BulkChange:
     record = BulkChange.objects.select_related("undone_by__user").filter(pk=pk).first()
     if record is None or record.created_by_id != request.associate.pk:
         raise Http404
@@ -234,7 +238,7 @@ def _own_change(request: HttpRequest, pk: int) -> BulkChange:
 
 @require_GET
 @associate_required
-def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def bulk_detail(request: CrmRequest, pk: int) -> HttpResponse:
     """A bulk change and what its undo would do."""
     record = _own_change(request, pk)
     restorable, kept = bulk.undo_counts(record)
@@ -247,7 +251,7 @@ def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @associate_required
-def bulk_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def bulk_undo(request: CrmRequest, pk: int) -> HttpResponse:
     record = _own_change(request, pk)
     result = bulk.bulk_undo(record, request.associate)
     if result.already_undone:

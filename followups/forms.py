@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -328,15 +329,14 @@ class GenerateFollowUpsForm(forms.Form):
         self.selection = selection
         self.associate = associate
         self.fields["start_date"].initial = timezone.localdate
-        self.fields["owner_associate"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["owner_associate"]).queryset = (
             Associate.objects.assignable_by(associate)
             .select_related("user")
             .order_by("user__first_name", "user__last_name", "id")
         )
-        self.fields["owner_associate"].label_from_instance = lambda a: a.name
-        self.fields["owner_group"].queryset = UserGroup.objects.usable_by(associate).order_by(
-            "name", "id"
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["owner_group"]
+        ).queryset = UserGroup.objects.usable_by(associate).order_by("name", "id")
         self.fields["spread_days"].widget.attrs["aria-describedby"] = "id_spread_days-hint"
         self.fields["description"].widget.attrs["aria-describedby"] = (
             "id_description-hint id_description-count"
@@ -394,7 +394,8 @@ class GenerateFollowUpsForm(forms.Form):
     def ticked_count(self) -> int:
         """How many members are ticked (none, if their ids cannot be read)."""
         try:
-            return len(self.fields["members"].to_python(self["members"].value()))
+            members = cast(MemberIdsField, self.fields["members"])
+            return len(members.to_python(self["members"].value()))
         except ValidationError:
             return 0
 
@@ -409,7 +410,8 @@ class GenerateFollowUpsForm(forms.Form):
         return working_days_after(timezone.localdate(), days)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         working = self.working_start()
         if working is not None:
             self.errors.pop("start_date", None)
@@ -546,25 +548,26 @@ class FollowUpRulesForm(forms.ModelForm):
         for name in ("type", "start_date", "description", "priority"):
             self.fields[name].error_messages.update(dialog[name].error_messages)
             self.fields[name].label = dialog[name].label
-        self.fields["type"].queryset = with_current(
-            FollowUpType.objects.active(), followup.type_id
-        ).order_by("rank", "name")
-        self.fields["type"].empty_label = None
-        self.fields["priority"].queryset = with_current(
-            Priority.objects.active(), followup.priority_id
-        ).order_by("rank", "name")
-        self.fields["priority"].empty_label = ""
-        self.fields["owner"].queryset = (
+        type_ = cast(forms.ModelChoiceField, self.fields["type"])
+        type_.queryset = with_current(FollowUpType.objects.active(), followup.type_id).order_by(
+            "rank", "name"
+        )
+        type_.empty_label = None
+        priority = cast(forms.ModelChoiceField, self.fields["priority"])
+        priority.queryset = with_current(Priority.objects.active(), followup.priority_id).order_by(
+            "rank", "name"
+        )
+        priority.empty_label = ""
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
             with_current(self.owner_choices(), followup.owner_id)
             .select_related("user")
             .order_by("user__first_name", "user__last_name", "id")
         )
         self.fields["owner"].label = _("Owner")
-        self.fields["owner"].label_from_instance = lambda a: a.name
         self.fields["owner"].error_messages["invalid_choice"] = _(
             "You cannot assign follow-ups to that associate."
         )
-        self.fields["description"].max_length = DESCRIPTION_MAX_LENGTH
+        cast(forms.CharField, self.fields["description"]).max_length = DESCRIPTION_MAX_LENGTH
 
     def clean_start_date(self):
         return check_start_date(self.cleaned_data["start_date"])
@@ -600,7 +603,8 @@ class FollowUpEditForm(FollowUpRulesForm):
         return Associate.objects.assignable_by(self.associate)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "project_text" not in self.errors:
             current = self.instance.project
             text = (data.get("project_text") or "").strip()
@@ -617,7 +621,10 @@ class FollowUpEditForm(FollowUpRulesForm):
         """The edited fields' new values (services.followup_save_changes saves them over
         the row as it is then, not over the copy the form was shown with)."""
         data = self.cleaned_data
-        return {**{name: data[name] for name in self._meta.fields}, "project": data.get("project")}
+        return {
+            **{name: data[name] for name in self._meta.fields or ()},
+            "project": data.get("project"),
+        }
 
 
 class FollowUpNewForm(FollowUpEditForm):
@@ -642,7 +649,8 @@ class FollowUpNewForm(FollowUpEditForm):
             self.initial["start_date"] = self.initial.get("start_date") or timezone.localdate()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         person, company = data.get("person"), data.get("company")
         if person is not None:
             if company is not None and person.company_id not in (None, company.pk):

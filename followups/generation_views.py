@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
-from crm.access import associate_required
+from crm.access import CrmRequest, associate_required
 from crm.models import Associate
 from selections.models import Selection
 
@@ -35,7 +35,7 @@ def selection_visible(associate: Associate, selection_id: str = "selection_id") 
     return Exists(Selection.objects.visible_to(associate).filter(pk=OuterRef(selection_id)))
 
 
-def _generations(request: HttpRequest):
+def _generations(request: CrmRequest):
     return (
         Generation.objects.visible_to(request.associate)
         .select_related(
@@ -47,7 +47,7 @@ def _generations(request: HttpRequest):
 
 @require_GET
 @associate_required
-def generation_list(request: HttpRequest) -> HttpResponse:
+def generation_list(request: CrmRequest) -> HttpResponse:
     """Your generations (administrators: everyone's), newest first, with how many
     follow-ups each created and how many of those were changed since. The latter are
     counted from the index of changed follow-ups (FollowUp.Meta.indexes), which holds
@@ -72,7 +72,7 @@ def generation_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @associate_required
-def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def generation_detail(request: CrmRequest, pk: int) -> HttpResponse:
     """A generation's settings and its follow-ups (those this associate may see)."""
     generation = get_object_or_404(_generations(request), pk=pk)
     filters = ListFilters(request.GET)
@@ -109,7 +109,7 @@ def generation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def generation_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def generation_undo(request: CrmRequest, pk: int) -> HttpResponse:
     """GET: the confirmation, with the counts first. POST: undo."""
     generation = get_object_or_404(_generations(request), pk=pk)
     if request.method == "GET":

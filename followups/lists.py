@@ -15,7 +15,8 @@ import functools
 import heapq
 import operator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -49,7 +50,7 @@ NO_PRIORITY = "none"
 
 def start_of(day):
     """Midnight at the start of `day`, in the site's time zone."""
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 def sort_of(value, default: str) -> str:
@@ -108,10 +109,10 @@ class ListFilters(forms.Form):
         # The two small lists, read once each: the options and what is valid.
         self.types = list(FollowUpType.objects.order_by("rank", "name", "id"))
         self.priorities = list(Priority.objects.order_by("rank", "name", "id"))
-        self.fields["type"].choices = [("", _("All types"))] + [
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", _("All types"))] + [
             (t.pk, t.display_name) for t in self.types
         ]
-        self.fields["priority"].choices = [
+        cast(forms.ChoiceField, self.fields["priority"]).choices = [
             ("", _("All priorities")),
             *((str(p.pk), p.display_name) for p in self.priorities),
             (NO_PRIORITY, _("No priority")),

@@ -49,6 +49,10 @@ class NamedInLanguages(models.Model):
     """An admin-managed list whose rows have a name per language: English (`name`) and
     Norwegian Bokmål (`name_nb`, which falls back to the English one when blank)."""
 
+    # Each concrete list declares the two fields.
+    name: str
+    name_nb: str
+
     class Meta:
         abstract = True
 
@@ -195,7 +199,7 @@ class Generation(models.Model):
     )
     completed = models.BooleanField(_("completed"), default=False)
     one_per_company = models.BooleanField(_("one per company"), default=False)
-    owner_mode = models.CharField(_("owner"), max_length=20, choices=OwnerMode.choices)
+    owner_mode = models.CharField(_("owner"), max_length=20, choices=OwnerMode)
     owner_associate = models.ForeignKey(
         Associate,
         on_delete=models.PROTECT,
@@ -488,7 +492,7 @@ class BulkChange(models.Model):
     """One change made to many follow-ups at once, with each row as it was before
     (BulkChangeRow), so that it can be undone while those rows are unchanged since."""
 
-    action = models.CharField(_("action"), max_length=20, choices=BulkAction.choices)
+    action = models.CharField(_("action"), max_length=20, choices=BulkAction)
     summary = models.CharField(_("what was done"), max_length=300)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     created_by = models.ForeignKey(

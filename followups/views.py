@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from crm.access import associate_required
+from crm.access import CrmRequest, associate_required
 from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
 from selections import dynamic
 from selections.models import Selection
@@ -41,7 +43,7 @@ LAST_PROJECT_OFFSET = 1_000_000  # far beyond any list a person scrolls through
 SAVE_TIMEOUT_MS = 180_000
 
 
-def _task_selection(request: HttpRequest, pk: int) -> Selection:
+def _task_selection(request: CrmRequest, pk: int) -> Selection:
     """The selection, if this associate may see it (else 404) and run tasks (else 403)."""
     selection = get_object_or_404(Selection.objects.visible_to(request.associate), pk=pk)
     if not request.user.has_perm(PERM_CREATE_SELECTION_TASKS):
@@ -65,7 +67,8 @@ def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_pag
         else dynamic.row_count(selection, form.associate),
         "as_page": as_page,
         "description_length": len(
-            form.fields["description"].to_python(form["description"].value())
+            cast(forms.CharField, form.fields["description"]).to_python(form["description"].value())
+            or ""
         ),
         "status_url": _status_url(form["key"].value()),
         "save_timeout_ms": SAVE_TIMEOUT_MS,
@@ -84,7 +87,7 @@ def _status_url(key) -> str | None:
 
 @require_http_methods(["GET", "POST"])
 @associate_required
-def generate_dialog(request: HttpRequest, pk: int) -> HttpResponse:
+def generate_dialog(request: CrmRequest, pk: int) -> HttpResponse:
     """The dialog, opened from the Task menu with the ticked members, if any. The menu
     posts them (there may be thousands): one value of id ranges, or one value per id
     from a browser without JavaScript."""
@@ -112,13 +115,13 @@ def generate_dialog(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @associate_required
-def generate_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def generate_preview(request: CrmRequest, pk: int) -> HttpResponse:
     selection = _task_selection(request, pk)
     form = GenerateFollowUpsForm(request.POST, selection=selection, associate=request.associate)
     scope = form.preview_scope()
     preview = None
     # What stops any save on this selection (no members, no criteria) shows at once.
-    unusable = " ".join(form.non_field_errors()) or None
+    unusable = " ".join(str(error) for error in form.non_field_errors()) or None
     if scope is not None:
         try:
             preview = services.followups_preview(
@@ -151,7 +154,7 @@ def generate_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @associate_required
-def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
+def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
     selection = _task_selection(request, pk)
     form = GenerateFollowUpsForm(request.POST, selection=selection, associate=request.associate)
     if not form.is_valid():
@@ -177,20 +180,21 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
         connection.close_if_unusable_or_obsolete()
         try:
             # A connection lost during COMMIT leaves the outcome open: ask.
-            generation = Generation.objects.filter(key=form.cleaned_data["key"]).first()
+            found = Generation.objects.filter(key=form.cleaned_data["key"]).first()
         except DatabaseError:
             connection.close_if_unusable_or_obsolete()
             return _save_failed(request, selection, SAVE_UNREACHABLE)
-        if generation is None or generation.created_by_id != request.associate.pk:
+        if found is None or found.created_by_id != request.associate.pk:
             return _save_failed(request, selection, SAVE_FAILED)
-        created = False
+        generation, created = found, False
     return _saved(request, selection, generation, created)
 
 
 def _saved(
-    request, selection: Selection | None, generation: Generation, created: bool
+    request: CrmRequest, selection: Selection | None, generation: Generation, created: bool
 ) -> HttpResponse:
     """The success message, with Undo; the page refreshes what it shows of follow-ups."""
+    message: str
     if generation.created_count:
         # The message offers undo straight away (a link to the confirmation).
         undo = reverse("followups:generation_undo", args=[generation.pk])
@@ -216,7 +220,7 @@ def _saved(
 
 @require_GET
 @associate_required
-def generate_status(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+def generate_status(request: CrmRequest, key: uuid.UUID) -> HttpResponse:
     """Did the save with this one-time key commit? For a dialog whose connection was
     lost before the answer came: the same answer as the save's if it did (204 if not)."""
     generation = Generation.objects.filter(key=key, created_by=request.associate).first()
@@ -225,7 +229,9 @@ def generate_status(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     return _saved(request, generation.selection, generation, created=False)
 
 
-def _invalid(request, form: GenerateFollowUpsForm, selection: Selection) -> HttpResponse:
+def _invalid(
+    request: CrmRequest, form: GenerateFollowUpsForm, selection: Selection
+) -> HttpResponse:
     """Invalid input: the dialog again, values kept, each error next to its field
     (status 200, so htmx swaps it in)."""
     context = _dialog_context(form, selection, as_page=not request.htmx)
@@ -242,7 +248,7 @@ SAVE_UNREACHABLE = gettext_lazy(
 )
 
 
-def _save_failed(request, selection: Selection, failure) -> HttpResponse:
+def _save_failed(request: CrmRequest, selection: Selection, failure) -> HttpResponse:
     """A failed save, told without touching the database. With htmx only the dialog's
     status line changes, so everything typed stays as it was and Save can be pressed
     again (the one-time key makes a retry safe)."""
@@ -263,7 +269,7 @@ def _result_message(generation: Generation, me) -> str:
             "Created %(n)s follow-ups in your activity list.",
             count,
         ) % {"n": n}
-    if generation.owner_mode == OwnerMode.OTHER:
+    if generation.owner_mode == OwnerMode.OTHER and generation.owner_associate is not None:
         return ngettext(
             "Created %(n)s follow-up in %(name)s's activity list.",
             "Created %(n)s follow-ups in %(name)s's activity list.",
@@ -308,7 +314,7 @@ def _associate_names(ids, me) -> dict:
 
 @require_GET
 @associate_required
-def project_options(request: HttpRequest) -> HttpResponse:
+def project_options(request: CrmRequest) -> HttpResponse:
     """Suggestions for the Project combobox: active projects whose name starts with the
     typed text (case-insensitive), or contains it after a leading %; PROJECT_SUGGESTIONS
     at a time from `offset`, the last option asking for the next ones."""
@@ -341,6 +347,6 @@ def _offset(value: str | None) -> int:
 
 @require_GET
 @associate_required
-def generate_help(request: HttpRequest) -> HttpResponse:
+def generate_help(request: CrmRequest) -> HttpResponse:
     """How to generate follow-ups, step by step, in the user's language (the dialog's Help)."""
     return render(request, "followups/generate_help.html")

@@ -176,7 +176,9 @@ def followups_given_notify(
             "share": share,
             "by": by,
             "selection_name": selection_name,
-            "selection_visible": _may_see(owner, selection and selection.pk, visibility),
+            "selection_visible": _may_see(
+                owner, selection.pk if selection is not None else None, visibility
+            ),
             "selection_url": absolute(reverse("selections:detail", args=[selection.pk]))
             if selection
             else "",

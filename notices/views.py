@@ -23,8 +23,9 @@ def calendar_feed(request: HttpRequest, token: str) -> StreamingHttpResponse:
     no longer) anyone's, or an inactive associate's."""
     if not TOKEN.fullmatch(token):
         raise Http404
-    associate = Associate.objects.active().select_related("user").filter(calendar_token=token)
-    associate = associate.first()
+    associate = (
+        Associate.objects.active().select_related("user").filter(calendar_token=token).first()
+    )
     if associate is None:
         raise Http404
     types = feed.type_names(associate)

@@ -1,9 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Associate, Company, Person
 
 from .models import DESCRIPTION_MAX_LENGTH, Criterion, Selection
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class MemberSearchForm(forms.Form):
@@ -19,7 +26,8 @@ class MemberAddForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "company" in self.errors or "person" in self.errors:
             return data  # an unknown id: the field's error says so, not "choose one"
         if bool(data.get("company")) == bool(data.get("person")):
@@ -61,17 +69,17 @@ class CriterionForm(forms.Form):
     )
     value = forms.CharField(label=_("Value"), max_length=200, required=False, strip=True)
 
-    YES_NO = [("yes", _("yes")), ("no", _("no"))]
+    YES_NO: list[tuple[str, StrOrPromise]] = [("yes", _("yes")), ("no", _("no"))]
 
     def __init__(self, *args, associate: Associate, **kwargs):
         super().__init__(*args, **kwargs)
         self.associate = associate
 
-    def contact_choices(self) -> list[tuple[str, str]]:
+    def contact_choices(self) -> list[tuple[str, StrOrPromise]]:
         others = Associate.objects.assignable_by(self.associate).select_related("user")
         return [("me", _("me")), ("none", _("nobody")), *((str(a.pk), a.name) for a in others)]
 
-    def value_choices(self) -> list[tuple[str, str]] | None:
+    def value_choices(self) -> list[tuple[str, StrOrPromise]] | None:
         field = self["field"].value()
         if field == Criterion.Field.OUR_CONTACT:
             return self.contact_choices()
@@ -80,7 +88,8 @@ class CriterionForm(forms.Form):
         return None
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         field, value = data.get("field"), (data.get("value") or "").strip()
         if not field:
             return data

@@ -40,7 +40,7 @@ class Selection(models.Model):
         Associate, on_delete=models.PROTECT, related_name="selections", verbose_name=_("owner")
     )
     visibility = models.CharField(
-        _("visible for"), max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
+        _("visible for"), max_length=10, choices=Visibility, default=Visibility.EVERYONE
     )
     description = models.TextField(
         _("description"), blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
@@ -112,6 +112,9 @@ class SelectionMember(models.Model):
 
 class Criterion(models.Model):
     """One condition of a dynamic selection; a selection's criteria are ANDed."""
+
+    # An our-contact criterion's associate by name, set by the selection page to show it.
+    contact_name: str
 
     class Field(models.TextChoices):
         COMPANY_NAME_STARTS = "company_name_starts", _("Company name starts with")

@@ -1,9 +1,9 @@
 """axe-core (from the npm registry) on the pages sales staff and administrators use: no
 violation with impact "serious" or "critical".
 
-axe-core is installed once per machine into the repository's git-ignored node_modules/
-(`npm install --no-save --prefix <repo> axe-core@4`); without npm these tests skip,
-unless E2E_REQUIRED=1.
+axe-core is pinned in package.json and package-lock.json and installed into the
+git-ignored node_modules/ by `make install` (`npm ci`); without npm these tests skip,
+unless E2E_REQUIRED=1 (CI).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,31 +31,14 @@ BLOCKING = {"serious", "critical"}
 
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
-    """node_modules/axe-core/axe.min.js, installed from the npm registry if missing."""
+    """node_modules/axe-core/axe.min.js, as `make install` installs it."""
     if not AXE.exists():
-        npm = shutil.which("npm")
-        if npm is None:
+        if shutil.which("npm") is None:
             message = "npm not found: cannot install axe-core for the accessibility checks"
             if os.environ.get("E2E_REQUIRED") == "1":
                 pytest.fail(message, pytrace=False)
             pytest.skip(message)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(REPO),
-                "axe-core@4",
-            ],
-            check=True,
-            cwd=REPO,
-            capture_output=True,
-            timeout=300,
-        )
-    assert AXE.exists(), f"npm did not install {AXE}"
+        pytest.fail(f"{AXE} is missing: run make install (npm ci)", pytrace=False)
     return AXE
 
 

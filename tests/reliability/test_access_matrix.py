@@ -619,6 +619,7 @@ def manage_check_deploy(**env_changes) -> subprocess.CompletedProcess:
         if key not in {"DEBUG", "DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BEHIND_TLS_PROXY"}
     }
     env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="crm.example.com",
         BEHIND_TLS_PROXY="true",
@@ -660,7 +661,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 def test_the_app_server_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
-    env.update(ALLOWED_HOSTS="crm.example.com")
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", ALLOWED_HOSTS="crm.example.com")
     result = subprocess.run(
         [sys.executable, "-c", "import config.wsgi"],
         cwd=ROOT,

@@ -47,7 +47,7 @@ def print_config(**env) -> dict[str, str]:
     """What gunicorn itself makes of the file (found on its own in the project root). It
     imports the app too, which wants a secret."""
     environ = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
-    environ |= {"SECRET_KEY": SECRET_KEY, **env}
+    environ |= {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": SECRET_KEY, **env}
     out = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--print-config", "config.wsgi"],
         cwd=ROOT,

@@ -24,7 +24,7 @@ from crm.factories import (
     UserFactory,
     UserGroupFactory,
 )
-from crm.models import UserGroup
+from crm.models import Person, UserGroup
 from followups.models import FollowUp, FollowUpType, OwnerMode, Priority
 from followups.services import Choices, followup_set_completed, followups_generate
 from selections.models import Criterion, Selection, SelectionMember, Visibility
@@ -86,19 +86,19 @@ class Command(BaseCommand):
         self._lists()
 
         groups = {
-            name: UserGroupFactory(name=name)
+            name: UserGroupFactory.create(name=name)
             for name in ("Salg Oslo", "Salg Bergen", "Kundeservice")
         }
         associates = {}
         for login, first, last, role, group, active, staff in ASSOCIATES:
-            user = UserFactory(
+            user = UserFactory.create(
                 username=login,
                 first_name=first,
                 last_name=last,
                 is_staff=staff,
                 is_superuser=staff,
             )
-            associates[login] = AssociateFactory(
+            associates[login] = AssociateFactory.create(
                 user=user, primary_group=groups[group], active=active, roles=[role]
             )
         associates["anna"].other_groups.add(groups["Salg Bergen"])
@@ -108,25 +108,27 @@ class Command(BaseCommand):
         for i in range(200):
             # Most companies have an our contact; a few have none, a few an inactive one.
             our_contact = None if i % 17 == 0 else owners[rng.randrange(len(owners))]
-            companies.append(CompanyFactory(our_contact=our_contact))
-        persons = []
+            companies.append(CompanyFactory.create(our_contact=our_contact))
+        persons: list[Person] = []
         for company in companies:
             for rank in range(1, rng.randint(3, 6) + 1):
                 if len(persons) >= 900:
                     break
-                persons.append(PersonFactory(company=company, rank=rank))
+                persons.append(PersonFactory.create(company=company, rank=rank))
         loners = [
-            PersonFactory(company=None, our_contact=owners[i % len(owners)] if i % 5 else None)
+            PersonFactory.create(
+                company=None, our_contact=owners[i % len(owners)] if i % 5 else None
+            )
             for i in range(100)
         ]
         for i in range(50):
-            ProjectFactory(
+            ProjectFactory.create(
                 name=f"{PROJECT_WORDS[i % len(PROJECT_WORDS)]} {companies[i * 3].city} {2026 + i % 2}",
                 number=f"P-{1001 + i}",
                 active=i % 10 != 9,
             )
 
-        launch = SelectionFactory(
+        launch = SelectionFactory.create(
             name="Kunder – produktlansering",
             owner=associates["anna"],
             visibility=Visibility.EVERYONE,
@@ -139,12 +141,12 @@ class Command(BaseCommand):
         rows += [SelectionMember(selection=launch, person=p) for p in loners[:40]]
         rng.shuffle(rows)  # added in no particular order, as a real selection is
 
-        mine = SelectionFactory(
+        mine = SelectionFactory.create(
             name="Mine prospekter", owner=associates["olav"], visibility=Visibility.OWNER
         )
         rows += [SelectionMember(selection=mine, company=c) for c in companies[150:180]]
 
-        bergen = SelectionFactory(
+        bergen = SelectionFactory.create(
             name="Bergen-teamets oppfølging", owner=associates["kari"], visibility=Visibility.GROUP
         )
         rows += [
@@ -154,7 +156,7 @@ class Command(BaseCommand):
         rows += [SelectionMember(selection=bergen, person=p) for p in loners[60:70]]
         SelectionMember.objects.bulk_create(rows)
 
-        dynamic = SelectionFactory(
+        dynamic = SelectionFactory.create(
             name="Mine førstekontakter med e-post",
             owner=associates["anna"],
             visibility=Visibility.EVERYONE,
@@ -176,10 +178,10 @@ class Command(BaseCommand):
                 row.name_nb = name_nb
                 row.save(update_fields=["name_nb"])
         for name, name_nb, rank in PRIORITIES:
-            row, _created = Priority.objects.get_or_create(name=name, defaults={"rank": rank})
-            if not row.name_nb:
-                row.name_nb = name_nb
-                row.save(update_fields=["name_nb"])
+            priority, _created = Priority.objects.get_or_create(name=name, defaults={"rank": rank})
+            if not priority.name_nb:
+                priority.name_nb = name_nb
+                priority.save(update_fields=["name_nb"])
 
     def _generate_followups(self, *, launch, bergen, associates) -> None:
         """Some follow-ups in everyone's activity lists, generated the product's own way:
