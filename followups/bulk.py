@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 from typing import cast
 
 from django.db import connection, transaction
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.models import PERM_SEE_ALL_ASSOCIATES, Associate
+from crm.transactions import after_commit
 from notices.services import bulk_change_notify
 
 from .models import (
@@ -239,7 +239,7 @@ def bulk_apply(scope: QuerySet, change: Change, by: Associate) -> BulkChange:
         BulkChange.objects.filter(pk=record.pk).update(changed_count=changed)
         if change.action == BulkAction.REASSIGN and change.owner != by and changed:
             # The new owner is told once the change is there (never if it rolls back).
-            transaction.on_commit(partial(bulk_change_notify, record.pk), robust=True)
+            after_commit(bulk_change_notify, record.pk)
     record.changed_count = changed
     return record
 

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Associate, Company, Person, Project, UserGroup
+from crm.transactions import after_commit
 from crm.workdays import working_days_after
 from notices.services import followup_owner_notify, generation_notify
 from selections import dynamic
@@ -650,7 +650,7 @@ def followups_generate(
                 created_count=generation.created_count
             )
             # The owners are told once, after the commit (never for a rollback).
-            transaction.on_commit(partial(generation_notify, generation.pk), robust=True)
+            after_commit(generation_notify, generation.pk)
     except IntegrityError:
         # The same key was saved by a concurrent request a moment ago.
         existing = Generation.objects.filter(key=key).first()
@@ -819,7 +819,7 @@ def followup_save_changes(*, followup: FollowUp, changes: dict, by: Associate) -
 def followup_owner_changed(*, followup: FollowUp, by: Associate) -> None:
     """A follow-up got a new owner (its page, Django admin): the new owner is told once
     the change is committed, unless they made it themselves (followup_owner_notify)."""
-    transaction.on_commit(partial(followup_owner_notify, followup.pk, by), robust=True)
+    after_commit(followup_owner_notify, followup.pk, by)
 
 
 def followup_admin_save(*, followup: FollowUp, change: bool, changed: list[str], user) -> None:

@@ -371,3 +371,23 @@ def test_the_html_part_links_the_selection_it_came_from(
     (message,) = smtp.to(owners[2].user.email)
     url = f"https://crm.example.com/selections/{selection.pk}/"
     assert f'<a href="{url}">From the selection “Kunder Oslo”.</a>' in smtp.html(message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_while_telling_the_owners_is_logged_and_the_generation_stays(
+    spread, manager, call_type, monkeypatch, caplog
+):
+    """The notices run after the real commit: their failure is logged, and neither the
+    save's answer nor its follow-ups suffer from it."""
+
+    def broken_notices(generation_id):
+        raise RuntimeError("the notices' template is broken")
+
+    monkeypatch.setattr("followups.services.generation_notify", broken_notices)
+    selection, _owners = spread
+
+    generation, created = generate(selection, manager, call_type)
+
+    assert created and FollowUp.objects.filter(generation=generation).count() == 21
+    assert "broken_notices" in caplog.text
+    assert "the notices' template is broken" in caplog.text
