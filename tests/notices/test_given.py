@@ -373,7 +373,7 @@ def test_the_html_part_links_the_selection_it_came_from(
     assert f'<a href="{url}">From the selection “Kunder Oslo”.</a>' in smtp.html(message)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_error_while_telling_the_owners_is_logged_and_the_generation_stays(
     spread, manager, call_type, monkeypatch, caplog
 ):
