@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: migrate, seed the demo data, serve on http://127.0.0.1:8000 (SQLite by default)
+## beside a task worker for background generations; Ctrl-C stops both (Procfile.dev)
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --database jobs
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) HOST=$(HOST) PORT=$(PORT) PYTHON=$(BIN)/python $(BIN)/honcho -f Procfile.dev start
 
 ## make test: every test, browser tests included (on PostgreSQL when DATABASE_URL is set)
 test: install
@@ -60,4 +62,4 @@ migrations-check: install
 check: lint migrations-check test
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache bench/*.sqlite3* bench/results
+	rm -rf $(VENV) db.sqlite3 db-jobs.sqlite3* staticfiles .pytest_cache .ruff_cache bench/*.sqlite3* bench/results

@@ -20,7 +20,7 @@ from crm.access import associate_required
 from crm.models import Associate
 from selections.models import Selection
 
-from . import services
+from . import job_views, services
 from .bulk_views import bulk_form_for
 from .models import FollowUp, Generation
 
@@ -64,7 +64,11 @@ def generation_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(generations.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "followups/generation_list.html", {"page": page})
+    return render(
+        request,
+        "followups/generation_list.html",
+        {"page": page, "jobs": job_views.jobs_for_list(request)},
+    )
 
 
 @require_GET

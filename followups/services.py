@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -294,7 +294,13 @@ class GenerationRefused(Exception):
 
 
 def followups_generate(
-    *, selection: Selection, creator: Associate, choices: Choices, key: uuid.UUID
+    *,
+    selection: Selection,
+    creator: Associate,
+    choices: Choices,
+    key: uuid.UUID,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[Generation, bool]:
     """Create the follow-ups and their generation record, all or nothing.
 
@@ -304,6 +310,10 @@ def followups_generate(
     The selection's kind and criteria are read once, inside the transaction, with the
     selection row locked (see dynamic.read_state): a freeze, a change of criteria or a
     deletion happens wholly before or wholly after. Raises SelectionUnusable.
+
+    With `chunk_size` (a background generation), the same rows are written that many
+    at a time, calling on_chunk(written so far) after each, still in the one
+    transaction: whatever on_chunk raises rolls everything back (see _insert_chunked).
     """
     existing = Generation.objects.filter(key=key).first()
     if existing is not None:
@@ -340,6 +350,8 @@ def followups_generate(
                 choices=choices,
                 generation=generation,
                 now=now,
+                chunk_size=chunk_size,
+                on_chunk=on_chunk,
             )
             Generation.objects.filter(pk=generation.pk).update(
                 created_count=generation.created_count
@@ -379,6 +391,8 @@ def _insert_followups(
     choices: Choices,
     generation: Generation,
     now,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     ops = connection.ops
     rows, row_params = _rows_sql(
@@ -392,9 +406,7 @@ def _insert_followups(
     )
     stamp = ops.adapt_datetimefield_value(now)
     sql = (
-        f"INSERT INTO {_table(FollowUp)} (type_id, start_date, description, project_id,"
-        " priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
-        " generation_id, owner_id, company_id, person_id)"
+        f"INSERT INTO {_table(FollowUp)} ({_INSERT_COLUMNS})"
         " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, r.owner_id, r.company_id, r.person_id"
         # In the order of the company and person indexes: each of their pages is then
         # written once, instead of once for every row that lands on it.
@@ -414,9 +426,71 @@ def _insert_followups(
         generation.pk,
         *row_params,
     ]
+    if chunk_size is not None:
+        values = params[: len(params) - len(row_params)]
+        return _insert_chunked(
+            rows=rows,
+            row_params=row_params,
+            values=values,
+            chunk_size=chunk_size,
+            on_chunk=on_chunk or (lambda written: None),
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+_INSERT_COLUMNS = (
+    "type_id, start_date, description, project_id, priority_id, completed, completed_at,"
+    " created_by_id, created_at, updated_at, generation_id, owner_id, company_id, person_id"
+)
+
+
+def _insert_chunked(
+    *, rows: str, row_params: list, values: list, chunk_size: int, on_chunk: Callable[[int], None]
+) -> int:
+    """The rows of the one INSERT … SELECT, in its order, written chunk_size at a time.
+
+    The final SELECT runs once, into a temporary table numbered in the insert's order
+    (company, person); each chunk is then a range of those numbers, read off the
+    table's primary key. on_chunk(written so far) follows each chunk; whatever it
+    raises propagates, and the caller's transaction rolls every chunk back. On
+    PostgreSQL the table goes with the transaction (ON COMMIT DROP); on SQLite it is
+    dropped at the end, and before use should an earlier run have stopped half-way.
+    """
+    postgres = connection.vendor == "postgresql"
+    temp = "followup_rows" if postgres else "temp.followup_rows"
+    with connection.cursor() as cursor:
+        if not postgres:
+            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {'followup_rows' if postgres else temp}"
+            " (n bigint PRIMARY KEY, owner_id bigint, company_id bigint, person_id bigint)"
+            + (" ON COMMIT DROP" if postgres else "")
+        )
+        cursor.execute(
+            f"INSERT INTO {temp} (n, owner_id, company_id, person_id)"
+            " SELECT ROW_NUMBER() OVER (ORDER BY r.company_id, r.person_id),"
+            f" r.owner_id, r.company_id, r.person_id FROM ({rows}) r",
+            row_params,
+        )
+        placeholders = ", ".join(["%s"] * len(values))
+        chunk = (
+            f"INSERT INTO {_table(FollowUp)} ({_INSERT_COLUMNS})"
+            f" SELECT {placeholders}, t.owner_id, t.company_id, t.person_id"
+            f" FROM {temp} t WHERE t.n > %s AND t.n <= %s ORDER BY t.n"
+        )
+        written = 0
+        while True:
+            cursor.execute(chunk, [*values, written, written + chunk_size])
+            written += cursor.rowcount
+            if cursor.rowcount:
+                on_chunk(written)
+            if cursor.rowcount < chunk_size:
+                break
+        if not postgres:
+            cursor.execute(f"DROP TABLE {temp}")
+    return written
 
 
 def followup_counts(associate: Associate) -> dict[str, int]:

@@ -25,7 +25,7 @@ from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
 from selections import dynamic
 from selections.models import Selection
 
-from . import services
+from . import background, job_views, services
 from .forms import GenerateFollowUpsForm, MemberIdsField, find_projects
 from .models import FollowUp, Generation, OwnerMode
 
@@ -156,10 +156,21 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, form, selection)
     try:
+        choices = form.choices()
+        total = _generation_size(selection, request.associate, choices)
+        if background.runs_in_background(total):
+            job, _created = background.generation_enqueue(
+                selection=selection,
+                creator=request.associate,
+                choices=choices,
+                key=form.cleaned_data["key"],
+                total=total,
+            )
+            return job_views.job_fragment(request, job)
         generation, created = services.followups_generate(
             selection=selection,
             creator=request.associate,
-            choices=form.choices(),
+            choices=choices,
             key=form.cleaned_data["key"],
         )
     except services.GenerationRefused:
@@ -184,6 +195,20 @@ def generate_save(request: HttpRequest, pk: int) -> HttpResponse:
             return _save_failed(request, selection, SAVE_FAILED)
         created = False
     return _saved(request, selection, generation, created)
+
+
+def _generation_size(selection: Selection, creator: Associate, choices) -> int:
+    """How many follow-ups the save would create (the preview's count, two queries):
+    above BACKGROUND_GENERATION_ABOVE the save runs in the background."""
+    return services.followups_preview(
+        selection=selection,
+        creator=creator,
+        owner_mode=choices.owner_mode,
+        owner_associate=choices.owner_associate,
+        one_per_company=choices.one_per_company,
+        member_ids=choices.member_ids,
+        top=0,
+    ).followups
 
 
 def _saved(
