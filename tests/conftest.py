@@ -20,6 +20,12 @@ def pytest_collection_modifyitems(items):
         if "databases" in kwargs:
             continue
         kwargs["databases"] = "__all__"
+        # What the fixtures asked for, which a marker would otherwise override.
+        names = set(item.fixturenames)
+        if names & {"transactional_db", "live_server"}:
+            kwargs.setdefault("transaction", True)
+        if "django_db_serialized_rollback" in names:
+            kwargs.setdefault("serialized_rollback", True)
         item.add_marker(
             pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
         )
