@@ -242,9 +242,15 @@ def _saved(
 @associate_required
 def generate_status(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     """Did the save with this one-time key commit? For a dialog whose connection was
-    lost before the answer came: the same answer as the save's if it did (204 if not)."""
+    lost before the answer came: the same answer as the save's if it did, the progress
+    if it went to the background (204 if neither)."""
     generation = Generation.objects.filter(key=key, created_by=request.associate).first()
     if generation is None:
+        job = background.jobs_of(request.associate).filter(key=key).first()
+        if job is not None and request.htmx:
+            # The save went to the background: its progress in place of the form.
+            response = job_views.job_fragment(request, background.job_refresh(job))
+            return reswap(retarget(response, "#generate-form"), "outerHTML")
         return HttpResponse(status=204)
     return _saved(request, generation.selection, generation, created=False)
 

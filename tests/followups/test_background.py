@@ -267,3 +267,18 @@ def test_the_generations_page_lists_jobs_under_way(login, salesperson, selection
     html = login(salesperson).get(reverse("followups:generation_list")).content.decode()
     assert "In the background" in html and "Waiting for a worker to start" in html
     assert "Cancel generation" in html
+
+
+def test_a_lost_answer_finds_the_job_in_the_background(
+    login, salesperson, selection, add_members, dialog_data, settings
+):
+    settings.BACKGROUND_GENERATION_ABOVE = 5
+    add_members(selection, 6)
+    client = login(salesperson)
+    data = dialog_data()
+    client.post(save_url(selection), data, headers=HTMX)
+
+    response = client.get(reverse("followups:generate_status", args=[data["key"]]), headers=HTMX)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#generate-form"
+    assert 'role="progressbar"' in response.content.decode()
