@@ -456,15 +456,14 @@ def _insert_chunked(
     table's primary key. on_chunk(written so far) follows each chunk; whatever it
     raises propagates, and the caller's transaction rolls every chunk back. On
     PostgreSQL the table goes with the transaction (ON COMMIT DROP); on SQLite it is
-    dropped at the end, and before use should an earlier run have stopped half-way.
+    dropped at the end; on both, dropped before use should an earlier one be left.
     """
     postgres = connection.vendor == "postgresql"
-    temp = "followup_rows" if postgres else "temp.followup_rows"
+    temp = "pg_temp.followup_rows" if postgres else "temp.followup_rows"
     with connection.cursor() as cursor:
-        if not postgres:
-            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {'followup_rows' if postgres else temp}"
+            f"CREATE TEMPORARY TABLE {temp}"
             " (n bigint PRIMARY KEY, owner_id bigint, company_id bigint, person_id bigint)"
             + (" ON COMMIT DROP" if postgres else "")
         )

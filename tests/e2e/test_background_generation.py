@@ -43,7 +43,11 @@ def test_a_big_generation_shows_its_progress_until_done(
     )
     expect(bar).to_have_attribute("aria-valuenow", "2")
     expect(box).to_contain_text("2 of 5 written (40 %)")
-    expect(box.get_by_role("button", name="Cancel generation")).to_be_visible()
+    cancel = box.get_by_role("button", name="Cancel generation")
+    expect(cancel).to_be_visible()
+    cancel.focus()
+    page.wait_for_timeout(1500)  # a poll or two replace the progress: the focus stays
+    expect(cancel).to_be_focused()
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, "the page scrolls sideways"
     screenshot(page, f"generation-progress-{name}")
