@@ -7,6 +7,7 @@ import math
 import uuid
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
@@ -561,6 +562,14 @@ class GenerationJob(models.Model):
     @property
     def active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for longer than a worker would leave it: no worker may be running."""
+        waited = timezone.now() - self.created_at
+        return self.status == JobStatus.QUEUED and waited > timedelta(
+            seconds=settings.BACKGROUND_GENERATION_STALE_SECONDS
+        )
 
     @property
     def percent(self) -> int:

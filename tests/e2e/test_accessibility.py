@@ -173,3 +173,18 @@ def test_axe_every_page_on_a_laptop_and_a_phone(
         name, SIZES[size], page=page, logged_in_page=logged_in_page, live_url=live_url, app=app
     )
     assert_accessible(page, axe_script, f"{name} at {SIZES[size]['width']} px")
+
+
+def test_axe_background_generation(crm_world, logged_in_page, live_url, axe_script, settings):
+    """The dialog's progress bar after a big Save, and the Generations page listing it."""
+    settings.BACKGROUND_GENERATION_ABOVE = 2
+    page = logged_in_page(crm_world.salesperson)
+    box = open_dialog(page, live_url, crm_world.selection)
+    box.get_by_label("Description", exact=True).fill("Vårkampanje")
+    expect(preview(box)).to_contain_text("5 follow-ups will be created")
+    box.get_by_role("button", name="Save").click()
+    expect(box.get_by_role("progressbar")).to_be_visible()
+    assert_accessible(page, axe_script, "the dialog's progress bar")
+    page.goto(f"{live_url}/generations/")
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    assert_accessible(page, axe_script, "the Generations page with a job under way")

@@ -282,3 +282,13 @@ def test_a_lost_answer_finds_the_job_in_the_background(
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#generate-form"
     assert 'role="progressbar"' in response.content.decode()
+
+
+def test_a_job_no_worker_has_started_says_so(login, salesperson, selection, choices, settings):
+    settings.BACKGROUND_GENERATION_STALE_SECONDS = 60
+    job, _ = enqueue(selection, salesperson, choices())
+    GenerationJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - timedelta(seconds=61)
+    )
+    html = login(salesperson).get(reverse("followups:job_status", args=[job.pk]), headers=HTMX)
+    assert "tell your administrator" in html.content.decode()
