@@ -25,6 +25,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,10 +131,11 @@ def generation_enqueue(
 
 def _report(job: GenerationJob, written: int) -> None:
     """After a chunk: the rows written and a heartbeat, committed at once (autocommit on
-    "jobs"), unless Cancel was pressed or the job was given up meanwhile."""
+    "jobs"), unless Cancel was pressed, or this run was given up (for silent) and maybe
+    started again meanwhile."""
     now = timezone.now()
     reported = GenerationJob.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, cancel_requested=False
+        pk=job.pk, status=JobStatus.RUNNING, cancel_requested=False, attempt=job.attempt
     ).update(written=written, heartbeat=now)
     if not reported:
         raise JobStopped
@@ -147,7 +149,14 @@ def job_run(job_id: int) -> None:
     now = timezone.now()
     started = GenerationJob.objects.filter(
         pk=job_id, status=JobStatus.QUEUED, cancel_requested=False
-    ).update(status=JobStatus.RUNNING, started_at=now, heartbeat=now, written=0, error="")
+    ).update(
+        status=JobStatus.RUNNING,
+        attempt=F("attempt") + 1,
+        started_at=now,
+        heartbeat=now,
+        written=0,
+        error="",
+    )
     if not started:
         GenerationJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
             status=JobStatus.CANCELLED, finished_at=now
@@ -168,9 +177,9 @@ def job_run(job_id: int) -> None:
             on_chunk=lambda written: _report(job, written),
         )
     except JobStopped:
-        GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.CANCELLED, written=0, finished_at=timezone.now()
-        )
+        GenerationJob.objects.filter(
+            pk=job.pk, status=JobStatus.RUNNING, attempt=job.attempt
+        ).update(status=JobStatus.CANCELLED, written=0, finished_at=timezone.now())
         logger.info("generation job %s cancelled; nothing was saved", job.pk)
         return
     except services.SelectionUnusable as error:
@@ -180,7 +189,7 @@ def job_run(job_id: int) -> None:
         logger.exception("generation job %s failed; nothing was saved", job.pk)
         _fail(job, str(FAILED))
         return
-    GenerationJob.objects.filter(pk=job.pk).update(
+    GenerationJob.objects.filter(pk=job.pk, attempt=job.attempt).update(
         status=JobStatus.DONE,
         written=generation.created_count,
         total=generation.created_count,
@@ -191,7 +200,7 @@ def job_run(job_id: int) -> None:
 
 
 def _fail(job: GenerationJob, message: str) -> None:
-    GenerationJob.objects.filter(pk=job.pk).update(
+    GenerationJob.objects.filter(pk=job.pk, attempt=job.attempt).update(
         status=JobStatus.FAILED, written=0, error=message, finished_at=timezone.now()
     )
 

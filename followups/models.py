@@ -544,6 +544,9 @@ class GenerationJob(models.Model):
         _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # Each run of the job counts one more; only the latest run may report progress, so
+    # a worker given up for silent that comes back stops (and rolls back) by itself.
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -715,6 +715,7 @@ NB: dict[str, str | tuple[str, str]] = {
     "Cancelled; nothing was saved.": "Avbrutt; ingenting ble lagret.",
     "Cancel generation": "Avbryt genereringen",
     "Try again": "Prøv igjen",
+    "attempt": "forsøk",
     "None has started it for a while: it starts as soon as a worker runs; if this lasts, tell your administrator.": "Ingen har startet den på en stund: den starter så snart en bakgrunnsprosess kjører; varer dette, si fra til administratoren.",
 }
 

@@ -109,7 +109,13 @@ def enqueue(selection, creator, dialog, *, key=None, total=30):
 
 
 def test_a_job_runs_to_the_end_and_tells_the_owners_after_the_commit(
-    selection, salesperson, add_members, choices, settings, django_capture_on_commit_callbacks
+    selection,
+    salesperson,
+    add_members,
+    choices,
+    settings,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
 ):
     settings.BACKGROUND_GENERATION_CHUNK = 7
     add_members(selection, 30)
@@ -117,7 +123,7 @@ def test_a_job_runs_to_the_end_and_tells_the_owners_after_the_commit(
     assert created and job.status == JobStatus.QUEUED
     assert DBTaskResult.objects.count() == 1
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         background.job_run(job.pk)
 
     job.refresh_from_db()
@@ -125,6 +131,7 @@ def test_a_job_runs_to_the_end_and_tells_the_owners_after_the_commit(
     assert (job.status, job.written, job.generation_pk) == (JobStatus.DONE, 30, generation.pk)
     assert FollowUp.objects.filter(generation=generation).count() == 30
     assert len(callbacks) == 1  # generation_notify, once
+    assert len(mailoutbox) == 1  # the our contact of every company: one notice
 
 
 def test_cancel_mid_way_leaves_nothing(
@@ -292,3 +299,25 @@ def test_a_job_no_worker_has_started_says_so(login, salesperson, selection, choi
     )
     html = login(salesperson).get(reverse("followups:job_status", args=[job.pk]), headers=HTMX)
     assert "tell your administrator" in html.content.decode()
+
+
+def test_a_run_given_up_and_started_again_stops_by_itself(
+    selection, salesperson, add_members, choices, settings, monkeypatch
+):
+    """A worker silent for too long is given up; if it comes back after the job was
+    started again, its next report fails and it rolls back: the new run wins."""
+    settings.BACKGROUND_GENERATION_CHUNK = 10
+    add_members(selection, 30)
+    job, _ = enqueue(selection, salesperson, choices())
+    report = background._report
+
+    def started_again_meanwhile(job_, n):
+        GenerationJob.objects.filter(pk=job_.pk).update(attempt=job_.attempt + 1)
+        report(job_, n)
+
+    monkeypatch.setattr(background, "_report", started_again_meanwhile)
+    background.job_run(job.pk)
+
+    assert FollowUp.objects.count() == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING  # the newer run's to settle
