@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, override
 
 from config.routers import JOBS
 from crm.models import Associate, Project
@@ -38,8 +39,10 @@ from .models import FollowUpType, Generation, GenerationJob, JobStatus, Priority
 
 logger = logging.getLogger(__name__)
 
-WORKER_STOPPED = _("The worker stopped; nothing was saved. Try again.")
-FAILED = _("The follow-ups could not be saved, and nothing was saved. Try again.")
+# Stored in English, as the catalogue's ids; the page shows them in the reader's
+# language (`{% translate job.error %}`).
+WORKER_STOPPED = gettext_noop("The worker stopped; nothing was saved. Try again.")
+FAILED = gettext_noop("The follow-ups could not be saved, and nothing was saved. Try again.")
 
 
 class JobStopped(Exception):
@@ -183,11 +186,12 @@ def job_run(job_id: int) -> None:
         logger.info("generation job %s cancelled; nothing was saved", job.pk)
         return
     except services.SelectionUnusable as error:
-        _fail(job, str(error))
+        with override("en"):
+            _fail(job, str(error))
         return
     except Exception:
         logger.exception("generation job %s failed; nothing was saved", job.pk)
-        _fail(job, str(FAILED))
+        _fail(job, FAILED)
         return
     GenerationJob.objects.filter(pk=job.pk, attempt=job.attempt).update(
         status=JobStatus.DONE,
@@ -219,7 +223,7 @@ def job_refresh(job: GenerationJob) -> GenerationJob:
                 "written": generation.created_count,
             }
         else:
-            update = {"status": JobStatus.FAILED, "written": 0, "error": str(WORKER_STOPPED)}
+            update = {"status": JobStatus.FAILED, "written": 0, "error": WORKER_STOPPED}
         GenerationJob.objects.filter(
             pk=job.pk, status=JobStatus.RUNNING, heartbeat__lt=stale_before
         ).update(finished_at=timezone.now(), **update)

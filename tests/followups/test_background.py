@@ -321,3 +321,19 @@ def test_a_run_given_up_and_started_again_stops_by_itself(
     assert FollowUp.objects.count() == 0
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING  # the newer run's to settle
+
+
+def test_a_stopped_worker_is_told_in_the_readers_language(
+    login, salesperson, selection, choices, settings
+):
+    settings.BACKGROUND_GENERATION_STALE_SECONDS = 60
+    job, _ = enqueue(selection, salesperson, choices())
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, heartbeat=timezone.now() - timedelta(seconds=61)
+    )
+    client = login(salesperson)
+    url = reverse("followups:job_status", args=[job.pk])
+    norwegian = client.get(url, headers={**HTMX, "Accept-Language": "nb"}).content.decode()
+    english = client.get(url, headers={**HTMX, "Accept-Language": "en"}).content.decode()
+    assert "Bakgrunnsprosessen stoppet; ingenting ble lagret." in norwegian
+    assert "The worker stopped; nothing was saved." in english
