@@ -406,7 +406,9 @@ def _insert_followups(
     )
     stamp = ops.adapt_datetimefield_value(now)
     sql = (
-        f"INSERT INTO {_table(FollowUp)} ({_INSERT_COLUMNS})"
+        f"INSERT INTO {_table(FollowUp)} (type_id, start_date, description, project_id,"
+        " priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
+        " generation_id, owner_id, company_id, person_id)"
         " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, r.owner_id, r.company_id, r.person_id"
         # In the order of the company and person indexes: each of their pages is then
         # written once, instead of once for every row that lands on it.
@@ -427,11 +429,11 @@ def _insert_followups(
         *row_params,
     ]
     if chunk_size is not None:
-        values = params[: len(params) - len(row_params)]
         return _insert_chunked(
+            sql=sql,
+            params=params,
             rows=rows,
             row_params=row_params,
-            values=values,
             chunk_size=chunk_size,
             on_chunk=on_chunk or (lambda written: None),
         )
@@ -440,45 +442,46 @@ def _insert_followups(
         return cursor.rowcount
 
 
-_INSERT_COLUMNS = (
-    "type_id, start_date, description, project_id, priority_id, completed, completed_at,"
-    " created_by_id, created_at, updated_at, generation_id, owner_id, company_id, person_id"
-)
-
-
 def _insert_chunked(
-    *, rows: str, row_params: list, values: list, chunk_size: int, on_chunk: Callable[[int], None]
+    *,
+    sql: str,
+    params: list,
+    rows: str,
+    row_params: list,
+    chunk_size: int,
+    on_chunk: Callable[[int], None],
 ) -> int:
-    """The rows of the one INSERT … SELECT, in its order, written chunk_size at a time.
+    """The one INSERT … SELECT `sql`, whatever its columns, written chunk_size rows at a
+    time in its order.
 
-    The final SELECT runs once, into a temporary table numbered in the insert's order
-    (company, person); each chunk is then a range of those numbers, read off the
-    table's primary key. on_chunk(written so far) follows each chunk; whatever it
-    raises propagates, and the caller's transaction rolls every chunk back. On
-    PostgreSQL the table goes with the transaction (ON COMMIT DROP); on SQLite it is
-    dropped at the end; on both, dropped before use should an earlier one be left.
+    Its rows (`rows`, every column of them) run once, into a temporary table numbered in
+    the insert's order (company, person); each chunk is then `sql` reading a range of
+    those numbers from that table instead of from `rows`. on_chunk(written so far)
+    follows each chunk; whatever it raises propagates, and the caller's transaction rolls
+    every chunk back. On PostgreSQL the table goes with the transaction (ON COMMIT
+    DROP); on SQLite it is dropped at the end; on both, before use should one be left.
     """
+    source = f" FROM ({rows}) r ORDER BY r.company_id, r.person_id"
+    if not sql.endswith(source):
+        raise ValueError("the insert does not end by reading its rows in their order")
     postgres = connection.vendor == "postgresql"
     temp = "pg_temp.followup_rows" if postgres else "temp.followup_rows"
+    chunk = sql[: -len(source)] + f" FROM {temp} r WHERE r.n > %s AND r.n <= %s ORDER BY r.n"
+    values = params[: len(params) - len(row_params)]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {temp}"
-            " (n bigint PRIMARY KEY, owner_id bigint, company_id bigint, person_id bigint)"
             + (" ON COMMIT DROP" if postgres else "")
-        )
-        cursor.execute(
-            f"INSERT INTO {temp} (n, owner_id, company_id, person_id)"
-            " SELECT ROW_NUMBER() OVER (ORDER BY r.company_id, r.person_id),"
-            f" r.owner_id, r.company_id, r.person_id FROM ({rows}) r",
+            + " AS SELECT ROW_NUMBER() OVER (ORDER BY r.company_id, r.person_id) AS n, r.*"
+            f" FROM ({rows}) r",
             row_params,
         )
-        placeholders = ", ".join(["%s"] * len(values))
-        chunk = (
-            f"INSERT INTO {_table(FollowUp)} ({_INSERT_COLUMNS})"
-            f" SELECT {placeholders}, t.owner_id, t.company_id, t.person_id"
-            f" FROM {temp} t WHERE t.n > %s AND t.n <= %s ORDER BY t.n"
-        )
+        if postgres:
+            cursor.execute(f"CREATE UNIQUE INDEX ON {temp} (n)")
+            cursor.execute(f"ANALYZE {temp}")
+        else:
+            cursor.execute("CREATE UNIQUE INDEX temp.followup_rows_n ON followup_rows (n)")
         written = 0
         while True:
             cursor.execute(chunk, [*values, written, written + chunk_size])
