@@ -1009,7 +1009,9 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
         f"generate in the background, {largest:,} members, mine",
         b,
         q,
-        target=TARGETS["background_ratio"],
+        # The target is for 100,000 rows; at 1,000 (--size small) the job's fixed cost
+        # of some 15 ms is most of it.
+        target=TARGETS["background_ratio"] if largest >= 100_000 else None,
         rows=run_job.rows,
         by_hand_ms=round(h * 1000, 1),
         ratio=round(b / h, 3),
