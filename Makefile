@@ -46,10 +46,12 @@ lock-check: install
 	diff -u requirements.lock $(VENV)/requirements.lock.check
 
 ## make run: migrate, seed the demo data, serve on http://127.0.0.1:8000 (SQLite by default)
+## beside a task worker for background generations; Ctrl-C stops both (Procfile.dev)
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --database jobs
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) HOST=$(HOST) PORT=$(PORT) PYTHON=$(BIN)/python $(BIN)/honcho -f Procfile.dev start
 
 ## make test: every test, browser tests included (on PostgreSQL when DATABASE_URL is set)
 test: install
@@ -94,4 +96,4 @@ migrations-check: install
 check: lint lock-check migrations-check test
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov bench/*.sqlite3* bench/results
+	rm -rf $(VENV) node_modules db.sqlite3 db-jobs.sqlite3* staticfiles .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov bench/*.sqlite3* bench/results

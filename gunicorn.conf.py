@@ -14,7 +14,12 @@ import os
 STATEMENT_TIMEOUT_SECONDS = int(os.environ.get("STATEMENT_TIMEOUT", "120000")) / 1000
 TIMEOUT_MARGIN_SECONDS = 30
 
-timeout = math.ceil(STATEMENT_TIMEOUT_SECONDS) + TIMEOUT_MARGIN_SECONDS
+# GUNICORN_TIMEOUT may raise it, never below that floor (a lower one would kill a
+# worker before the database has given up).
+timeout = max(
+    math.ceil(STATEMENT_TIMEOUT_SECONDS) + TIMEOUT_MARGIN_SECONDS,
+    int(os.environ.get("GUNICORN_TIMEOUT") or 0),
+)
 # On a restart or stop, a request under way (a generation, say) may finish.
 graceful_timeout = timeout
 

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "crm",
     "selections",
@@ -177,6 +179,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The "jobs" database: background generations' progress and the task queue, written
+# while a generation's own transaction is still open (config/routers.py says why). On
+# PostgreSQL it is the same database through a second connection; on SQLite a file of
+# its own beside the main one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _main = str(DATABASES["default"]["NAME"])
+    DATABASES["jobs"] = {
+        **DATABASES["default"],
+        "NAME": _main[: -len(".sqlite3")] + "-jobs.sqlite3"
+        if _main.endswith(".sqlite3")
+        else _main + "-jobs",
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"]},
+        "TEST": {"NAME": None},
+    }
+else:
+    DATABASES["jobs"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.routers.JobsRouter"]
+
+# The task queue (django-tasks, the backport of Django 6's Tasks API) in the database
+# (django-tasks-db); `manage.py db_worker` runs the tasks.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A generation of more follow-ups than this runs in the background, with progress.
+BACKGROUND_GENERATION_ABOVE = int(os.environ.get("BACKGROUND_GENERATION_ABOVE", "20000"))
+# How many follow-ups the background generation writes between two progress reports.
+BACKGROUND_GENERATION_CHUNK = int(os.environ.get("BACKGROUND_GENERATION_CHUNK", "20000"))
+# A running generation whose worker has reported nothing for this long has stopped (a
+# chunk's statement is cancelled after STATEMENT_TIMEOUT on PostgreSQL; the margin
+# covers the rest).
+BACKGROUND_GENERATION_STALE_SECONDS = int(
+    os.environ.get(
+        "BACKGROUND_GENERATION_STALE_SECONDS",
+        str(int(os.environ.get("STATEMENT_TIMEOUT", "120000")) // 1000 + 30),
+    )
+)
 
 # E-mail (notices to owners, the morning digest) from one URL, parsed by dj-email-url:
 # smtp://user:password@host:587/?tls=True, smtp://host:465/?ssl=True, console:// ...

@@ -8,6 +8,7 @@ from notices import views as notices_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="selections:list", permanent=False)),
+    path("healthz", crm_views.healthz, name="healthz"),
     path("login/", crm_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", crm_views.set_language, name="set_language"),

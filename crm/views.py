@@ -3,6 +3,7 @@ language switch and the associate's own settings."""
 
 from __future__ import annotations
 
+import logging
 from typing import Literal, cast
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from . import dates
 from .access import CrmRequest, associate_required
 from .forms import PreferencesForm
 from .models import Associate, Company, Person
+
+logger = logging.getLogger(__name__)
 
 
 def _activities(request: CrmRequest, source: str, card) -> dict:
@@ -153,3 +156,23 @@ def person_detail(request: CrmRequest, pk: int) -> HttpResponse:
     )
     context = {"person": person, **_activities(request, "person", person)}
     return render(request, "crm/person_detail.html", context)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For a load balancer or a process supervisor: 200 when both databases answer (the
+    main one and the jobs' one, config/routers.py), else 503. No login; nothing said
+    about the failure beyond its kind (the log has the rest)."""
+    from django.db import DatabaseError, connections
+
+    for alias in ("default", "jobs"):
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            logger.exception("health check: database %s does not answer", alias)
+            connections[alias].close_if_unusable_or_obsolete()
+            return HttpResponse(
+                f"database {alias} unavailable\n", status=503, content_type="text/plain"
+            )
+    return HttpResponse("ok\n", content_type="text/plain")

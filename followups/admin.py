@@ -9,7 +9,7 @@ from crm.models import Project
 
 from . import services
 from .forms import FollowUpRulesForm, with_current
-from .models import BulkChange, FollowUp, FollowUpType, Generation, Priority
+from .models import BulkChange, FollowUp, FollowUpType, Generation, GenerationJob, Priority
 
 
 class FollowUpAdminForm(FollowUpRulesForm):
@@ -130,4 +130,30 @@ class BulkChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    """Background generations, as their workers left them: read-only (Cancel and Try
+    again are on the Generations page)."""
+
+    list_display = [
+        "created_at",
+        "selection_name",
+        "created_by_pk",
+        "status",
+        "written",
+        "total",
+        "heartbeat",
+        "generation_pk",
+    ]
+    list_filter = ["status"]
+    search_fields = ["selection_name", "key"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -20,7 +20,7 @@ from crm.access import CrmRequest, associate_required
 from crm.models import Associate
 from selections.models import Selection
 
-from . import lists, services
+from . import job_views, lists, services
 from .bulk_views import bulk_form_for
 from .lists import ListFilters
 from .models import FollowUp, Generation
@@ -67,7 +67,11 @@ def generation_list(request: CrmRequest) -> HttpResponse:
     page = Paginator(generations.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "followups/generation_list.html", {"page": page})
+    return render(
+        request,
+        "followups/generation_list.html",
+        {"page": page, "jobs": job_views.jobs_for_list(request)},
+    )
 
 
 @require_GET

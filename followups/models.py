@@ -3,9 +3,11 @@ create them in bulk from a selection."""
 
 from __future__ import annotations
 
+import math
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
@@ -554,3 +556,85 @@ class BulkChangeRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id} · {self.followup_id}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class GenerationJob(models.Model):
+    """A generation run in the background (followups/background.py), from the moment
+    Save enqueued it: its one-time key, the dialog's choices, and its progress.
+
+    It lives in the "jobs" database (config/routers.py), so that its progress and a
+    Cancel are seen while the generation's own transaction is still open; it therefore
+    holds its selection's, creator's and generation's ids as plain numbers."""
+
+    ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    key = models.UUIDField(_("one-time key"), unique=True)
+    created_by_pk = models.BigIntegerField(_("by"), db_index=True)
+    selection_pk = models.BigIntegerField(_("selection"))
+    selection_name = models.CharField(_("selection name"), max_length=200)
+    choices = models.JSONField(_("choices"))
+    total = models.PositiveIntegerField(_("follow-ups to create"))
+    written = models.PositiveIntegerField(_("follow-ups written"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # Each run of the job counts one more; only the latest run may report progress, so
+    # a worker given up for silent that comes back stops (and rolls back) by itself.
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    generation_pk = models.BigIntegerField(_("generation"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background generation")
+        verbose_name_plural = _("background generations")
+
+    def __str__(self) -> str:
+        return f"{self.selection_name} · {self.status} · {self.written}/{self.total}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for longer than a worker would leave it: no worker may be running."""
+        waited = timezone.now() - self.created_at
+        return self.status == JobStatus.QUEUED and waited > timedelta(
+            seconds=settings.BACKGROUND_GENERATION_STALE_SECONDS
+        )
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.written * 100 // self.total) if self.total else 0
+
+    @property
+    def time_left(self) -> timedelta | None:
+        """An estimate from the rate so far; None before the first chunk is written."""
+        if self.status != JobStatus.RUNNING or not self.written or not self.started_at:
+            return None
+        elapsed = ((self.heartbeat or timezone.now()) - self.started_at).total_seconds()
+        rate = self.written / max(elapsed, 0.001)
+        return timedelta(seconds=round(max(self.total - self.written, 0) / rate))
+
+    @property
+    def minutes_left(self) -> int | None:
+        """time_left in whole minutes, rounded up; 0 for less than a minute."""
+        left = self.time_left
+        if left is None:
+            return None
+        seconds = left.total_seconds()
+        return 0 if seconds < 60 else math.ceil(seconds / 60)

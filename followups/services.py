@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -594,7 +594,13 @@ class GenerationRefused(Exception):
 
 
 def followups_generate(
-    *, selection: Selection, creator: Associate, choices: Choices, key: uuid.UUID
+    *,
+    selection: Selection,
+    creator: Associate,
+    choices: Choices,
+    key: uuid.UUID,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[Generation, bool]:
     """Create the follow-ups and their generation record, all or nothing.
 
@@ -604,6 +610,10 @@ def followups_generate(
     The selection's kind and criteria are read once, inside the transaction, with the
     selection row locked (see dynamic.read_state): a freeze, a change of criteria or a
     deletion happens wholly before or wholly after. Raises SelectionUnusable.
+
+    With `chunk_size` (a background generation), the same rows are written that many
+    at a time, calling on_chunk(written so far) after each, still in the one
+    transaction: whatever on_chunk raises rolls everything back (see _insert_chunked).
     """
     existing = Generation.objects.filter(key=key).first()
     if existing is not None:
@@ -645,6 +655,8 @@ def followups_generate(
                 choices=choices,
                 generation=generation,
                 now=now,
+                chunk_size=chunk_size,
+                on_chunk=on_chunk,
             )
             Generation.objects.filter(pk=generation.pk).update(
                 created_count=generation.created_count
@@ -684,6 +696,8 @@ def _insert_followups(
     choices: Choices,
     generation: Generation,
     now,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     """One INSERT … SELECT of every row (and, to spread across a user group, one query
     before it for the plan: see spread_plan)."""
@@ -740,9 +754,71 @@ def _insert_followups(
         generation.pk,
         *row_params,
     ]
+    if chunk_size is not None:
+        return _insert_chunked(
+            sql=sql,
+            params=params,
+            rows=rows,
+            row_params=row_params,
+            chunk_size=chunk_size,
+            on_chunk=on_chunk or (lambda written: None),
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _insert_chunked(
+    *,
+    sql: str,
+    params: list,
+    rows: str,
+    row_params: list,
+    chunk_size: int,
+    on_chunk: Callable[[int], None],
+) -> int:
+    """The one INSERT … SELECT `sql`, whatever its columns, written chunk_size rows at a
+    time in its order.
+
+    Its rows (`rows`, every column of them) run once, into a temporary table numbered in
+    the insert's order (company, person); each chunk is then `sql` reading a range of
+    those numbers from that table instead of from `rows`. on_chunk(written so far)
+    follows each chunk; whatever it raises propagates, and the caller's transaction rolls
+    every chunk back. On PostgreSQL the table goes with the transaction (ON COMMIT
+    DROP); on SQLite it is dropped at the end; on both, before use should one be left.
+    """
+    source = f" FROM ({rows}) r ORDER BY r.company_id, r.person_id"
+    if not sql.endswith(source):
+        raise ValueError("the insert does not end by reading its rows in their order")
+    postgres = connection.vendor == "postgresql"
+    temp = "pg_temp.followup_rows" if postgres else "temp.followup_rows"
+    chunk = sql[: -len(source)] + f" FROM {temp} r WHERE r.n > %s AND r.n <= %s ORDER BY r.n"
+    values = params[: len(params) - len(row_params)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp}"
+            + (" ON COMMIT DROP" if postgres else "")
+            + " AS SELECT ROW_NUMBER() OVER (ORDER BY r.company_id, r.person_id) AS n, r.*"
+            f" FROM ({rows}) r",
+            row_params,
+        )
+        if postgres:
+            cursor.execute(f"CREATE UNIQUE INDEX ON {temp} (n)")
+            cursor.execute(f"ANALYZE {temp}")
+        else:
+            cursor.execute("CREATE UNIQUE INDEX temp.followup_rows_n ON followup_rows (n)")
+        written = 0
+        while True:
+            cursor.execute(chunk, [*values, written, written + chunk_size])
+            written += cursor.rowcount
+            if cursor.rowcount:
+                on_chunk(written)
+            if cursor.rowcount < chunk_size:
+                break
+        if not postgres:
+            cursor.execute(f"DROP TABLE {temp}")
+    return written
 
 
 def followup_counts(associate: Associate) -> dict[str, int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, bulk_views, generation_views, views
+from . import activity_views, bulk_views, generation_views, job_views, views
 
 app_name = "followups"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("selections/<int:pk>/followups/preview/", views.generate_preview, name="generate_preview"),
     path("selections/<int:pk>/followups/", views.generate_save, name="generate_save"),
     path("followups/saved/<uuid:key>/", views.generate_status, name="generate_status"),
+    path("generations/jobs/<int:pk>/", job_views.job_status, name="job_status"),
+    path("generations/jobs/<int:pk>/cancel/", job_views.job_cancel, name="job_cancel"),
+    path("generations/jobs/<int:pk>/retry/", job_views.job_retry, name="job_retry"),
     path("followups/help/", views.generate_help, name="generate_help"),
     path("followups/projects/", views.project_options, name="project_options"),
     path("activities/", activity_views.activity_list, name="activity_list"),

@@ -27,7 +27,7 @@ from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
 from selections import dynamic
 from selections.models import Selection
 
-from . import services
+from . import background, job_views, services
 from .forms import GenerateFollowUpsForm, MemberIdsField, find_projects
 from .models import FollowUp, Generation, OwnerMode
 
@@ -160,10 +160,21 @@ def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, form, selection)
     try:
+        choices = form.choices()
+        total = _generation_size(selection, request.associate, choices)
+        if background.runs_in_background(total):
+            job, _created = background.generation_enqueue(
+                selection=selection,
+                creator=request.associate,
+                choices=choices,
+                key=form.cleaned_data["key"],
+                total=total,
+            )
+            return job_views.job_fragment(request, job)
         generation, created = services.followups_generate(
             selection=selection,
             creator=request.associate,
-            choices=form.choices(),
+            choices=choices,
             key=form.cleaned_data["key"],
         )
     except services.GenerationRefused:
@@ -188,6 +199,23 @@ def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
             return _save_failed(request, selection, SAVE_FAILED)
         generation, created = found, False
     return _saved(request, selection, generation, created)
+
+
+def _generation_size(selection: Selection, creator: Associate, choices) -> int:
+    """How many follow-ups the save would create (the preview's count, two queries):
+    above BACKGROUND_GENERATION_ABOVE the save runs in the background."""
+    return services.followups_preview(
+        selection=selection,
+        creator=creator,
+        owner_mode=choices.owner_mode,
+        owner_associate=choices.owner_associate,
+        owner_group=choices.owner_group,
+        spread_method=choices.spread_method,
+        one_per_company=choices.one_per_company,
+        member_ids=choices.member_ids,
+        completed=choices.completed,
+        top=0,
+    ).followups
 
 
 def _saved(
@@ -222,9 +250,15 @@ def _saved(
 @associate_required
 def generate_status(request: CrmRequest, key: uuid.UUID) -> HttpResponse:
     """Did the save with this one-time key commit? For a dialog whose connection was
-    lost before the answer came: the same answer as the save's if it did (204 if not)."""
+    lost before the answer came: the same answer as the save's if it did, the progress
+    if it went to the background (204 if neither)."""
     generation = Generation.objects.filter(key=key, created_by=request.associate).first()
     if generation is None:
+        job = background.jobs_of(request.associate).filter(key=key).first()
+        if job is not None and request.htmx:
+            # The save went to the background: its progress in place of the form.
+            response = job_views.job_fragment(request, background.job_refresh(job))
+            return reswap(retarget(response, "#generate-form"), "outerHTML")
         return HttpResponse(status=204)
     return _saved(request, generation.selection, generation, created=False)
 

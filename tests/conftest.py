@@ -6,6 +6,30 @@ import pytest
 
 from crm.factories import AssociateFactory, UserGroupFactory
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every database test may use the "jobs" database too (background generations'
+    progress, config/routers.py): the generations page and Save read it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if "databases" in kwargs:
+            continue
+        kwargs["databases"] = "__all__"
+        # What the fixtures asked for, which a marker would otherwise override.
+        names = set(item.fixturenames)
+        if names & {"transactional_db", "live_server"}:
+            kwargs.setdefault("transaction", True)
+        if "django_db_serialized_rollback" in names:
+            kwargs.setdefault("serialized_rollback", True)
+        item.add_marker(
+            pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
+        )
+
 
 @pytest.fixture
 def group(db):
@@ -50,3 +74,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """On PostgreSQL "jobs" is a second connection to the test database: closed before
+    the database is dropped."""
+    yield
+    from django.db import connections
+
+    connections["jobs"].close()

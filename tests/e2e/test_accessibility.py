@@ -166,3 +166,18 @@ def test_axe_dialog_spreading_across_a_user_group(crm_world, logged_in_page, liv
     expect(preview(box)).to_contain_text("Starts spread over 3 working days")
     expect(preview(box).locator("table.preview-spread")).to_be_visible()
     assert_accessible(page, axe_script, "the dialog spreading across a user group")
+
+
+def test_axe_background_generation(crm_world, logged_in_page, live_url, axe_script, settings):
+    """The dialog's progress bar after a big Save, and the Generations page listing it."""
+    settings.BACKGROUND_GENERATION_ABOVE = 2
+    page = logged_in_page(crm_world.salesperson)
+    box = open_dialog(page, live_url, crm_world.selection)
+    box.get_by_label("Description", exact=True).fill("Vårkampanje")
+    expect(preview(box)).to_contain_text("5 follow-ups will be created")
+    box.get_by_role("button", name="Save").click()
+    expect(box.get_by_role("progressbar")).to_be_visible()
+    assert_accessible(page, axe_script, "the dialog's progress bar")
+    page.goto(f"{live_url}/generations/")
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    assert_accessible(page, axe_script, "the Generations page with a job under way")
