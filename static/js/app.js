@@ -494,23 +494,13 @@
   // --- [data-keep-focus]: the focus stays where it was when htmx swaps a row ---------
   // A ticked [data-keep-focus] checkbox in the swapped content stays ticked (the row's
   // "select" tick, when its Completed tick swaps the row).
-  // The last [data-keep-focus] element focused, while nothing else has been: a focused
-  // element can lose the focus to the page itself before the answer arrives (the
-  // browser's focus fix-up), and the focus then belongs back on it all the same.
   let refocus = null;
   let keepTicked = [];
-  let lastKept = null;
-  document.addEventListener("focusin", function (event) {
-    const el = event.target;
-    lastKept = el && el.id && el.matches && el.matches("[data-keep-focus]") ? el.id : null;
-  });
   document.addEventListener("htmx:beforeSwap", function (event) {
     const active = document.activeElement;
     const target = event.detail.target;
-    const lost = !active || active === document.body;
-    const kept = lost && lastKept ? document.getElementById(lastKept) : active;
-    refocus = kept && kept.id && kept.matches("[data-keep-focus]") && target && target.contains(kept)
-      ? kept.id : null;
+    refocus = active && active.id && active.matches("[data-keep-focus]") && target && target.contains(active)
+      ? active.id : null;
     keepTicked = target && target.querySelectorAll
       ? Array.from(target.querySelectorAll("input[type=checkbox][data-keep-focus]:checked"), function (box) { return box.id; })
       : [];
