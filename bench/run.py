@@ -228,7 +228,7 @@ def build(size: dict, log) -> None:
 
     from crm.models import Associate, Company, Person, Project, UserGroup
     from followups.models import FollowUp, FollowUpType, OwnerMode
-    from followups.services import Choices, followups_generate
+    from followups.services import Scope, Settings, followups_generate
     from selections.models import Selection, SelectionMember
 
     User = get_user_model()
@@ -312,11 +312,11 @@ def build(size: dict, log) -> None:
                 selection=big,
                 creator=owner,
                 key=uuid.uuid4(),
-                choices=Choices(
+                scope=Scope(owner_mode=OwnerMode.OUR_CONTACT),
+                settings=Settings(
                     type=kind,
                     start_date=today + dt.timedelta(days=i * 9 - 30),
                     description=f"Bench follow-up {i}",
-                    owner_mode=OwnerMode.OUR_CONTACT,
                     completed=i % 2 == 1,
                 ),
             )
@@ -628,7 +628,7 @@ def run(args) -> dict:
 
     from crm.models import Associate, UserGroup
     from followups.models import FollowUp, FollowUpType, Generation, OwnerMode
-    from followups.services import Choices, followups_generate, followups_preview
+    from followups.services import Scope, Settings, followups_generate, followups_preview
     from selections.models import Selection
 
     size = SIZES[args.size]
@@ -693,19 +693,21 @@ def run(args) -> dict:
                     f"{count:>7,} members, {shown}{', one per company' if one_per_company else ''}"
                 )
                 made: list[int] = []
-                choices = Choices(
-                    type=kind,
-                    start_date=today,
-                    description="Benchmark",
+                scope = Scope(
                     owner_mode=OwnerMode.GROUP if mode == "spread" else mode,
-                    owner_associate=other if mode == OwnerMode.OTHER else None,
-                    owner_group=team if mode == "spread" else None,
+                    owner_associate=other,
+                    owner_group=team,
                     one_per_company=one_per_company,
                 )
+                settings = Settings(type=kind, start_date=today, description="Benchmark")
 
                 def service():
                     generation, _ = followups_generate(
-                        selection=selection, creator=me, choices=choices, key=uuid.uuid4()
+                        selection=selection,
+                        creator=me,
+                        scope=scope,
+                        settings=settings,
+                        key=uuid.uuid4(),
                     )
                     made.append(generation.pk)
                     service.rows = generation.created_count
@@ -717,7 +719,7 @@ def run(args) -> dict:
                     type=kind,
                     start_date=today,
                     description="reference",
-                    owner_mode=choices.owner_mode,
+                    owner_mode=scope.owner_mode,
                 )
                 spread = ""
                 if mode == "spread":
@@ -866,9 +868,8 @@ def run(args) -> dict:
         selection=big,
         creator=me,
         key=uuid.uuid4(),
-        choices=Choices(
-            type=kind, start_date=today, description="Memory", owner_mode=OwnerMode.OUR_CONTACT
-        ),
+        scope=Scope(owner_mode=OwnerMode.OUR_CONTACT),
+        settings=Settings(type=kind, start_date=today, description="Memory"),
     )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -890,7 +891,9 @@ def run(args) -> dict:
         for one_per_company in (False, True):
             seconds, queries = timed(
                 lambda mode=mode, opc=one_per_company: followups_preview(
-                    selection=big, creator=me, owner_mode=mode, one_per_company=opc
+                    selection=big,
+                    creator=me,
+                    scope=Scope(owner_mode=mode, one_per_company=opc),
                 ),
                 repeat,
             )
@@ -1162,7 +1165,7 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
 
     from followups import background
     from followups.models import FollowUp, Generation, GenerationJob, OwnerMode
-    from followups.services import Choices
+    from followups.services import Scope, Settings
     from selections.models import Selection
 
     selection = Selection.objects.get(name=f"Bench {largest}")
@@ -1193,12 +1196,17 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
         "gen": holder.pk,
         "owner": me.pk,
     }
-    choices = Choices(type=kind, start_date=today, description="Benchmark")
+    what = Settings(type=kind, start_date=today, description="Benchmark")
     made: list = []
 
     def run_job():
         job, _ = background.generation_enqueue(
-            selection=selection, creator=me, choices=choices, key=uuid.uuid4(), total=largest
+            selection=selection,
+            creator=me,
+            scope=Scope(),
+            followup_settings=what,
+            key=uuid.uuid4(),
+            total=largest,
         )
         background.job_run(job.pk)
         job.refresh_from_db()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -31,11 +31,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, override
 
 from config.routers import JOBS
-from crm.models import Associate, Project, UserGroup
+from crm.models import Associate
 from selections.models import Selection
 
-from . import services
-from .models import FollowUpType, Generation, GenerationJob, JobStatus, Priority, SpreadMethod
+from . import rows, services
+from .models import Generation, GenerationJob, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -53,53 +53,12 @@ def runs_in_background(total: int) -> bool:
     return total > settings.BACKGROUND_GENERATION_ABOVE
 
 
-def choices_to_json(choices: services.Choices) -> dict:
-    return {
-        "type": choices.type.pk,
-        "start_date": choices.start_date.isoformat(),
-        "description": choices.description,
-        "project": choices.project.pk if choices.project else None,
-        "priority": choices.priority.pk if choices.priority else None,
-        "completed": choices.completed,
-        "one_per_company": choices.one_per_company,
-        "owner_mode": choices.owner_mode,
-        "owner_associate": choices.owner_associate.pk if choices.owner_associate else None,
-        "owner_group": choices.owner_group.pk if choices.owner_group else None,
-        "spread_method": choices.spread_method,
-        "spread_days": choices.spread_days,
-        "member_ids": list(choices.member_ids) if choices.member_ids is not None else None,
-    }
-
-
-def choices_from_json(data: dict) -> services.Choices:
-    """The choices as Save validated them. A type, project or priority deactivated
-    since is still used: the user chose it when it was offered."""
-
-    def get(model, pk):
-        return model.objects.get(pk=pk) if pk is not None else None
-
-    return services.Choices(
-        type=FollowUpType.objects.get(pk=data["type"]),
-        start_date=date.fromisoformat(data["start_date"]),
-        description=data["description"],
-        project=get(Project, data["project"]),
-        priority=get(Priority, data["priority"]),
-        completed=data["completed"],
-        one_per_company=data["one_per_company"],
-        owner_mode=data["owner_mode"],
-        owner_associate=get(Associate, data["owner_associate"]),
-        owner_group=get(UserGroup, data.get("owner_group")),
-        spread_method=data.get("spread_method") or SpreadMethod.EVENLY,
-        spread_days=data.get("spread_days"),
-        member_ids=data["member_ids"],
-    )
-
-
 def generation_enqueue(
     *,
     selection: Selection,
     creator: Associate,
-    choices: services.Choices,
+    scope: rows.Scope,
+    followup_settings: rows.Settings,
     key: uuid.UUID,
     total: int,
 ) -> tuple[GenerationJob, bool]:
@@ -117,7 +76,7 @@ def generation_enqueue(
                     "created_by_pk": creator.pk,
                     "selection_pk": selection.pk,
                     "selection_name": selection.name,
-                    "choices": choices_to_json(choices),
+                    "choices": rows.as_json(scope, followup_settings),
                     "total": total,
                 },
             )
@@ -177,10 +136,12 @@ def job_run(job_id: int) -> None:
         if selection is None:
             raise services.SelectionUnusable(_("This selection was deleted meanwhile."))
         creator = Associate.objects.select_related("user").get(pk=job.created_by_pk)
+        scope, followup_settings = rows.from_json(job.choices)
         generation, _created = services.followups_generate(
             selection=selection,
             creator=creator,
-            choices=choices_from_json(job.choices),
+            scope=scope,
+            settings=followup_settings,
             key=job.key,
             chunk_size=settings.BACKGROUND_GENERATION_CHUNK,
             on_chunk=lambda written: _report(job, written),

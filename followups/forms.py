@@ -41,7 +41,7 @@ from .models import (
     Priority,
     SpreadMethod,
 )
-from .services import NO_CRITERIA_MESSAGE, NO_ONE_IN_GROUP_MESSAGE, Choices, spread_dates
+from .rows import NO_CRITERIA_MESSAGE, NO_ONE_IN_GROUP_MESSAGE, Scope, Settings, spread_dates
 
 # A user ticks members on the page they see; "show all" pages hold at most 5,000.
 MAX_SELECTED_MEMBERS = 5000
@@ -485,42 +485,36 @@ class GenerateFollowUpsForm(forms.Form):
         "members",
     )
 
-    def preview_scope(self) -> dict | None:
-        """The fields the preview needs, once they are valid (the rest may not be yet)."""
+    def preview_scope(self) -> Scope | None:
+        """The scope the preview counts, once its fields are valid (the rest may not be
+        yet)."""
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
         if any(name in self.errors for name in (*self.PREVIEW_FIELDS, "__all__")):
             return None
-        data = self.cleaned_data
-        group_mode = data["owner_mode"] == OwnerMode.GROUP
-        return {
-            "owner_mode": data["owner_mode"],
-            "owner_associate": data["owner_associate"],
-            "owner_group": data["owner_group"] if group_mode else None,
-            "spread_method": data["spread_method"],
-            "one_per_company": data["one_per_company"],
-            "member_ids": data["members"] if data["selected_only"] else None,
-            "completed": bool(data.get("completed")),
-        }
+        return self.scope()
 
-    def choices(self) -> Choices:
+    def scope(self) -> Scope:
         data = self.cleaned_data
-        return Choices(
+        return Scope(
+            owner_mode=data["owner_mode"],
+            owner_associate=data["owner_associate"],
+            owner_group=data["owner_group"],
+            spread_method=data["spread_method"],
+            one_per_company=data["one_per_company"],
+            member_ids=data["members"] if data["selected_only"] else None,
+        )
+
+    def settings(self) -> Settings:
+        data = self.cleaned_data
+        return Settings(
             type=data["type"],
             start_date=data["start_date"],
             description=data["description"],
             project=data["project"],
             priority=data["priority"],
             completed=data["completed"],
-            one_per_company=data["one_per_company"],
-            owner_mode=data["owner_mode"],
-            owner_associate=data["owner_associate"]
-            if data["owner_mode"] == OwnerMode.OTHER
-            else None,
-            owner_group=data["owner_group"] if data["owner_mode"] == OwnerMode.GROUP else None,
-            spread_method=data["spread_method"],
             spread_days=data.get("spread_days"),
-            member_ids=data["members"] if data["selected_only"] else None,
         )
 
 

@@ -249,6 +249,17 @@ class Generation(models.Model):
         return f"{self.selection_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.created_count}"
 
 
+# Untouched: as it was created, never saved since (edited, completed, reopened,
+# re-owned: any save moves updated_at on). An undo removes only these.
+UNTOUCHED = Q(updated_at=F("created_at"))
+
+
+def overdue_on(day: date) -> Q:
+    """Overdue on `day`: open, and starting before it (FollowUp.is_overdue for one row,
+    today)."""
+    return Q(completed=False, start_date__lt=day)
+
+
 class FollowUpQuerySet(models.QuerySet):
     def open(self) -> FollowUpQuerySet:
         return self.filter(completed=False)
@@ -256,17 +267,17 @@ class FollowUpQuerySet(models.QuerySet):
     def changed(self) -> FollowUpQuerySet:
         """Changed since they were created (edited, completed, reopened, re-owned), as
         the partial index followups_changed holds them."""
-        return self.exclude(updated_at=F("created_at"))
+        return self.exclude(UNTOUCHED)
 
     def unchanged(self) -> FollowUpQuerySet:
         """As their generation wrote them (the other rows are `edited`)."""
-        return self.filter(generation__isnull=False, updated_at=F("created_at"))
+        return self.filter(UNTOUCHED, generation__isnull=False)
 
     def edited(self) -> FollowUpQuerySet:
         """Created one by one, or changed since their generation wrote them: the rows
         whose description or project may differ from their generation's (the partial
         index followups_open_edited holds the open ones)."""
-        return self.filter(Q(generation__isnull=True) | ~Q(updated_at=F("created_at")))
+        return self.filter(Q(generation__isnull=True) | ~UNTOUCHED)
 
     def visible_to(self, associate: Associate) -> FollowUpQuerySet:
         """The one rule for whose follow-ups an associate may see: their own, those they
@@ -368,8 +379,7 @@ class FollowUp(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    # Generation writes both with the same time; any later save() moves it on, so
-    # "untouched since generated" is updated_at = created_at (what undo removes).
+    # Generation writes both with the same time; any later save() moves it on (UNTOUCHED).
     updated_at = models.DateTimeField(
         _("changed"),
         auto_now=True,
@@ -426,7 +436,7 @@ class FollowUp(models.Model):
             # them per generation. A generation writes none into it.
             models.Index(
                 fields=["generation"],
-                condition=~Q(updated_at=F("created_at")),
+                condition=~UNTOUCHED,
                 name="followups_changed",
             ),
             # Quick search: the open follow-ups a generation did not write as they are,
@@ -434,8 +444,7 @@ class FollowUp(models.Model):
             # generation writes none into it.
             models.Index(
                 fields=["start_date", "id"],
-                condition=Q(completed=False)
-                & (Q(generation__isnull=True) | ~Q(updated_at=F("created_at"))),
+                condition=Q(completed=False) & (Q(generation__isnull=True) | ~UNTOUCHED),
                 name="followups_open_edited",
             ),
             # A generation's rows, its open ones by start date: undo, a generation's page,
@@ -465,6 +474,7 @@ class FollowUp(models.Model):
 
     @property
     def is_overdue(self) -> bool:
+        """Overdue today (overdue_on, for a query)."""
         return not self.completed and self.start_date < timezone.localdate()
 
     @property

@@ -125,7 +125,10 @@ def generate_preview(request: CrmRequest, pk: int) -> HttpResponse:
     if scope is not None:
         try:
             preview = services.followups_preview(
-                selection=selection, creator=request.associate, **scope
+                selection=selection,
+                creator=request.associate,
+                scope=scope,
+                completed=bool(form.cleaned_data.get("completed")),
             )
         except services.SelectionUnusable as error:
             unusable = str(error)
@@ -160,13 +163,16 @@ def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, form, selection)
     try:
-        choices = form.choices()
-        total = _generation_size(selection, request.associate, choices)
+        scope, settings = form.scope(), form.settings()
+        total = services.followups_preview(
+            selection=selection, creator=request.associate, scope=scope, top=0
+        ).followups
         if background.runs_in_background(total):
             job, _created = background.generation_enqueue(
                 selection=selection,
                 creator=request.associate,
-                choices=choices,
+                scope=scope,
+                followup_settings=settings,
                 key=form.cleaned_data["key"],
                 total=total,
             )
@@ -174,7 +180,8 @@ def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
         generation, created = services.followups_generate(
             selection=selection,
             creator=request.associate,
-            choices=choices,
+            scope=scope,
+            settings=settings,
             key=form.cleaned_data["key"],
         )
     except services.GenerationRefused:
@@ -199,23 +206,6 @@ def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
             return _save_failed(request, selection, SAVE_FAILED)
         generation, created = found, False
     return _saved(request, selection, generation, created)
-
-
-def _generation_size(selection: Selection, creator: Associate, choices) -> int:
-    """How many follow-ups the save would create (the preview's count, two queries):
-    above BACKGROUND_GENERATION_ABOVE the save runs in the background."""
-    return services.followups_preview(
-        selection=selection,
-        creator=creator,
-        owner_mode=choices.owner_mode,
-        owner_associate=choices.owner_associate,
-        owner_group=choices.owner_group,
-        spread_method=choices.spread_method,
-        one_per_company=choices.one_per_company,
-        member_ids=choices.member_ids,
-        completed=choices.completed,
-        top=0,
-    ).followups
 
 
 def _saved(

@@ -32,3 +32,12 @@ def rolled_back():
     with contextlib.suppress(_Rollback), transaction.atomic():
         yield
         raise _Rollback
+
+
+def generation_choices(**values) -> dict:
+    """The scope and settings of a generation from one set of values, as the keyword
+    arguments services.followups_generate takes: followups_generate(…, **generation_choices(…))."""
+    from followups.rows import split
+
+    scope, settings = split(values)
+    return {"scope": scope, "settings": settings}

@@ -78,7 +78,8 @@ def app_world(w: SimpleNamespace) -> SimpleNamespace:
     generation, _ = services.followups_generate(
         selection=w.selection,
         creator=w.salesperson,
-        choices=services.Choices(
+        scope=services.Scope(),
+        settings=services.Settings(
             type=FollowUpType.objects.get(name="To-do"),
             start_date=today + timedelta(days=7),
             description="Ring og følg opp vårkampanjen",

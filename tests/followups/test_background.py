@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from crm.factories import AssociateFactory
 from followups import background, services
 from followups.models import FollowUp, Generation, GenerationJob, JobStatus, OwnerMode
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -43,7 +44,7 @@ def choices(call_type):
             "description": "Call about the spring offer",
         }
         values.update(changes)
-        return services.Choices(**values)
+        return generation_choices(**values)
 
     return _choices
 
@@ -61,13 +62,13 @@ def test_it_writes_the_same_rows_in_chunks_as_in_one_statement(
     add_members(selection, 47)
     dialog = choices(owner_mode=owner_mode, one_per_company=one_per_company)
     whole, _ = services.followups_generate(
-        selection=selection, creator=salesperson, choices=dialog, key=uuid.uuid4()
+        selection=selection, creator=salesperson, **dialog, key=uuid.uuid4()
     )
     reports = []
     chunked, _ = services.followups_generate(
         selection=selection,
         creator=salesperson,
-        choices=dialog,
+        **dialog,
         key=uuid.uuid4(),
         chunk_size=10,
         on_chunk=reports.append,
@@ -93,7 +94,7 @@ def test_a_stop_or_a_failure_in_chunk_k_leaves_nothing(
         services.followups_generate(
             selection=selection,
             creator=salesperson,
-            choices=choices(),
+            **choices(),
             key=uuid.uuid4(),
             chunk_size=10,
             on_chunk=on_chunk,
@@ -104,7 +105,12 @@ def test_a_stop_or_a_failure_in_chunk_k_leaves_nothing(
 
 def enqueue(selection, creator, dialog, *, key=None, total=30):
     return background.generation_enqueue(
-        selection=selection, creator=creator, choices=dialog, key=key or uuid.uuid4(), total=total
+        selection=selection,
+        creator=creator,
+        scope=dialog["scope"],
+        followup_settings=dialog["settings"],
+        key=key or uuid.uuid4(),
+        total=total,
     )
 
 
@@ -359,7 +365,7 @@ def test_a_job_spreads_across_a_user_group_as_the_same_save_at_once_would(
         spread_days=3,
     )
     at_once, _ = services.followups_generate(
-        selection=selection, creator=salesperson, choices=dialog, key=uuid.uuid4()
+        selection=selection, creator=salesperson, **dialog, key=uuid.uuid4()
     )
     job, _ = enqueue(selection, salesperson, dialog)
 

@@ -66,7 +66,8 @@ def queued(selection, salesperson, add_members, call_type):
     job, _ = background.generation_enqueue(
         selection=selection,
         creator=salesperson,
-        choices=services.Choices(
+        scope=services.Scope(),
+        settings=services.Settings(
             type=call_type, start_date=date(2026, 3, 2), description="Spring offer"
         ),
         key=uuid.uuid4(),

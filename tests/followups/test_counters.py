@@ -17,8 +17,8 @@ from crm.factories import (
     SelectionMemberFactory,
 )
 from followups.models import FollowUp, OwnerMode
-from followups.services import Choices, followups_generate
-from tests.helpers import day
+from followups.services import followups_generate
+from tests.helpers import day, generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def generate(selection, creator, *, start_date, **choices):
     return followups_generate(
         selection=selection,
         creator=creator,
-        choices=Choices(
+        **generation_choices(
             type=FollowUpTypeFactory(),
             start_date=start_date,
             description="Call about the spring offer",

@@ -4,6 +4,7 @@ text matching."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -55,7 +56,7 @@ def test_it_accepts_a_valid_dialog(bind, call_type):
     form = bind()
 
     assert form.is_valid(), form.errors
-    choices = form.choices()
+    choices = SimpleNamespace(**vars(form.scope()), **vars(form.settings()))
     assert choices.type == call_type
     assert choices.start_date == date(2026, 3, 2)
     assert choices.description == "Call about the spring offer"
@@ -163,7 +164,7 @@ def test_it_accepts_an_active_priority(bind):
     form = bind(priority=str(high.pk))
 
     assert form.is_valid(), form.errors
-    assert form.choices().priority == high
+    assert form.settings().priority == high
 
 
 # Owner ---------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def test_it_accepts_our_contact_mode_with_the_right(bind, manager):
     form = bind(associate=manager, owner_mode="our_contact")
 
     assert form.is_valid(), form.errors
-    assert form.choices().owner_mode == OwnerMode.OUR_CONTACT
+    assert form.scope().owner_mode == OwnerMode.OUR_CONTACT
 
 
 def test_it_requires_the_other_associate(bind):
@@ -202,7 +203,7 @@ def test_it_accepts_an_associate_of_my_user_groups(bind, salesperson):
     for associate in (colleague, visitor):
         form = bind(owner_mode="other", owner_associate=str(associate.pk))
         assert form.is_valid(), form.errors
-        assert form.choices().owner_associate == associate
+        assert form.scope().owner_associate == associate
 
 
 def test_it_refuses_an_associate_outside_my_user_groups(bind, outsider):
@@ -226,7 +227,7 @@ def test_a_role_that_sees_everyone_may_assign_to_any_active_associate(bind, mana
     form = bind(associate=manager, owner_mode="other", owner_associate=str(outsider.pk))
 
     assert form.is_valid(), form.errors
-    assert form.choices().owner_associate == outsider
+    assert form.scope().owner_associate == outsider
 
 
 def test_it_ignores_the_associate_unless_other_is_chosen(bind, outsider):
@@ -235,7 +236,7 @@ def test_it_ignores_the_associate_unless_other_is_chosen(bind, outsider):
     form = bind(owner_mode="mine", owner_associate="")
 
     assert form.is_valid(), form.errors
-    assert form.choices().owner_associate is None
+    assert form.scope().owner_associate is None
     assert colleague not in form.fields["owner_associate"].queryset
     assert outsider not in form.fields["owner_associate"].queryset
 
@@ -263,7 +264,7 @@ def test_it_accepts_ticked_members_of_this_selection(bind, members):
     form = bind(selected_only="on", members=[str(members[2].pk), str(members[0].pk)])
 
     assert form.is_valid(), form.errors
-    assert form.choices().member_ids == [members[0].pk, members[2].pk]
+    assert form.scope().member_ids == (members[0].pk, members[2].pk)
 
 
 def test_it_refuses_members_of_another_selection(bind, members, salesperson):
@@ -295,7 +296,7 @@ def test_it_ignores_ticked_members_without_selected_members_only(bind, members):
     form = bind(selected_only="", members=[str(members[0].pk)])
 
     assert form.is_valid(), form.errors
-    assert form.choices().member_ids is None
+    assert form.scope().member_ids is None
 
 
 # Project -------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def projects(db):
 
 def project_of(form):
     assert form.is_valid(), form.errors
-    return form.choices().project
+    return form.settings().project
 
 
 def test_it_leaves_the_project_blank_when_nothing_is_typed(bind, projects):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from followups import services
 from followups.models import FollowUp, Generation, OwnerMode
-from followups.services import Choices
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def generate(selection, creator, call_type, **choices) -> Generation:
         selection=selection,
         creator=creator,
         key=uuid.uuid4(),
-        choices=Choices(
+        **generation_choices(
             type=call_type, start_date=date(2026, 12, 1), description="Ring", **choices
         ),
     )

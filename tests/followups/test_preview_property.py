@@ -20,7 +20,7 @@ from crm.factories import (
     UserGroupFactory,
 )
 from followups.models import FollowUp, OwnerMode, SpreadMethod
-from followups.services import Choices, followups_generate, followups_preview
+from followups.services import Scope, Settings, followups_generate, followups_preview
 from tests.helpers import rolled_back
 
 pytestmark = pytest.mark.django_db
@@ -123,27 +123,31 @@ def test_the_preview_announces_exactly_what_the_save_creates(
         preview = followups_preview(
             selection=selection,
             creator=manager,
-            owner_mode=owner_mode,
-            owner_associate=other,
-            owner_group=group,
-            spread_method=spread_method,
-            one_per_company=one_per_company,
-            member_ids=member_ids,
+            scope=Scope(
+                owner_mode=owner_mode,
+                owner_associate=other,
+                owner_group=group,
+                spread_method=spread_method,
+                one_per_company=one_per_company,
+                member_ids=member_ids,
+            ),
         )
         generation, _ = followups_generate(
             selection=selection,
             creator=manager,
-            choices=Choices(
-                type=call_type,
-                start_date=date(2026, 3, 2),
-                description="Spring offer",
+            scope=Scope(
                 one_per_company=one_per_company,
                 owner_mode=owner_mode,
                 owner_associate=other,
                 owner_group=group,
                 spread_method=spread_method,
-                spread_days=spread_days,
                 member_ids=member_ids,
+            ),
+            settings=Settings(
+                type=call_type,
+                start_date=date(2026, 3, 2),
+                description="Spring offer",
+                spread_days=spread_days,
             ),
             key=uuid.uuid4(),
         )

@@ -24,7 +24,7 @@ from crm.factories import (
 from followups import services
 from followups.models import FollowUp
 from followups.search import SEARCH_LIMIT
-from followups.services import Choices
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def generate(selection, creator, kind, **choices):
         selection=selection,
         creator=creator,
         key=uuid.uuid4(),
-        choices=Choices(type=kind, start_date=timezone.localdate(), **choices),
+        **generation_choices(type=kind, start_date=timezone.localdate(), **choices),
     )
     assert created
     return generation

@@ -23,7 +23,9 @@ from crm.factories import (
 )
 from followups import services
 from followups.models import FollowUp, Generation, OwnerMode
-from followups.services import Choices, GenerationRefused, followups_generate, followups_preview
+from followups.rows import Scope
+from followups.services import GenerationRefused, followups_generate, followups_preview
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,7 @@ def run(call_type):
         return followups_generate(
             selection=selection,
             creator=creator,
-            choices=Choices(**values),
+            **generation_choices(**values),
             key=key or uuid.uuid4(),
         )
 
@@ -143,7 +145,7 @@ def test_it_falls_back_to_me_when_the_our_contact_cannot_receive(
     member(selection, company=ok)
 
     preview = followups_preview(
-        selection=selection, creator=manager, owner_mode=OwnerMode.OUR_CONTACT
+        selection=selection, creator=manager, scope=Scope(owner_mode=OwnerMode.OUR_CONTACT)
     )
     run(selection, manager, owner_mode=OwnerMode.OUR_CONTACT)
 
@@ -210,7 +212,9 @@ def test_it_counts_each_person_with_no_company_as_a_company(run, selection, sale
     member(selection, person=PersonFactory(company=CompanyFactory()))
 
     preview = followups_preview(
-        selection=selection, creator=salesperson, owner_mode=OwnerMode.MINE, one_per_company=True
+        selection=selection,
+        creator=salesperson,
+        scope=Scope(owner_mode=OwnerMode.MINE, one_per_company=True),
     )
     generation, _ = run(selection, salesperson, one_per_company=True)
 
@@ -336,8 +340,7 @@ def test_the_preview_matches_what_generate_creates(run, selection, manager, one_
     preview = followups_preview(
         selection=selection,
         creator=manager,
-        owner_mode=OwnerMode.OUR_CONTACT,
-        one_per_company=one_per_company,
+        scope=Scope(owner_mode=OwnerMode.OUR_CONTACT, one_per_company=one_per_company),
     )
     generation, _ = run(
         selection, manager, owner_mode=OwnerMode.OUR_CONTACT, one_per_company=one_per_company
@@ -361,7 +364,9 @@ def test_the_preview_matches_what_generate_creates(run, selection, manager, one_
 def test_the_preview_writes_nothing(selection, salesperson):
     member(selection, company=CompanyFactory())
 
-    preview = followups_preview(selection=selection, creator=salesperson, owner_mode="mine")
+    preview = followups_preview(
+        selection=selection, creator=salesperson, scope=Scope(owner_mode="mine")
+    )
 
     assert preview.followups == 1
     assert not FollowUp.objects.exists()
@@ -375,7 +380,9 @@ def test_the_preview_lists_the_top_owners_and_sums_the_rest(selection, manager):
         for _ in range(count):
             member(selection, person=PersonFactory(company=company))
 
-    preview = followups_preview(selection=selection, creator=manager, owner_mode="our_contact")
+    preview = followups_preview(
+        selection=selection, creator=manager, scope=Scope(owner_mode="our_contact")
+    )
 
     assert preview.followups == 28
     assert [(s.associate, s.count) for s in preview.owners] == [
@@ -528,7 +535,7 @@ def test_the_preview_takes_the_same_queries_for_10_and_1000_members(
     # 3. the names of the top owners
     with django_assert_num_queries(3):
         preview = followups_preview(
-            selection=selection, creator=manager, owner_mode=OwnerMode.OUR_CONTACT
+            selection=selection, creator=manager, scope=Scope(owner_mode=OwnerMode.OUR_CONTACT)
         )
 
     assert preview.followups == size

@@ -16,10 +16,12 @@ from django.utils import timezone
 from crm.factories import AssociateFactory, UserGroupFactory
 from crm.models import Company, Person
 from crm.workdays import is_working_day, working_days_after
-from followups import services
+from followups import rows, services
 from followups.models import FollowUp, Generation, OwnerMode, SpreadMethod
-from followups.services import Choices, followups_generate, followups_preview
+from followups.rows import Scope
+from followups.services import followups_generate, followups_preview
 from selections.models import SelectionMember
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +127,7 @@ def run(selection, creator, call_type, **changes):
     }
     values.update(changes)
     generation, _ = followups_generate(
-        selection=selection, creator=creator, choices=Choices(**values), key=uuid.uuid4()
+        selection=selection, creator=creator, **generation_choices(**values), key=uuid.uuid4()
     )
     return generation
 
@@ -171,9 +173,9 @@ def test_it_spreads_by_open_load_as_computed_independently(manager, selection, t
     preview = followups_preview(
         selection=selection,
         creator=manager,
-        owner_mode=OwnerMode.GROUP,
-        owner_group=team,
-        spread_method=SpreadMethod.BY_LOAD,
+        scope=Scope(
+            owner_mode=OwnerMode.GROUP, owner_group=team, spread_method=SpreadMethod.BY_LOAD
+        ),
     )
     generation = run(
         selection, manager, call_type, owner_group=team, spread_method=SpreadMethod.BY_LOAD
@@ -320,7 +322,7 @@ def test_it_spreads_the_start_in_any_owner_mode(salesperson, selection, call_typ
     ],
 )
 def test_its_targets_even_out_the_open_loads(loads, total, targets):
-    assert services._spread_targets(loads, total) == targets
+    assert rows._spread_targets(loads, total) == targets
     assert sum(targets) == total
 
 
@@ -336,7 +338,9 @@ def test_it_spreads_a_dynamic_selection_as_its_preview_says(manager, team, call_
     dynamic.criteria.create(field=Criterion.Field.CITY, value="tromsø")
 
     preview = followups_preview(
-        selection=dynamic, creator=manager, owner_mode=OwnerMode.GROUP, owner_group=team
+        selection=dynamic,
+        creator=manager,
+        scope=Scope(owner_mode=OwnerMode.GROUP, owner_group=team),
     )
     generation = run(dynamic, manager, call_type, owner_group=team)
 

@@ -30,7 +30,7 @@ from crm.factories import (
 )
 from followups import services
 from followups.models import FollowUp, FollowUpType, Priority
-from followups.services import Choices
+from followups.services import Scope, Settings
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,8 @@ def generation(selection, salesperson, meeting, high, company):
         selection=selection,
         creator=salesperson,
         key=uuid.uuid4(),
-        choices=Choices(
+        scope=Scope(),
+        settings=Settings(
             type=meeting, start_date=date(2026, 12, 1), description="Invitasjon", priority=high
         ),
     )

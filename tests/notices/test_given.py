@@ -22,6 +22,7 @@ from followups import services
 from followups.models import FollowUp, Generation, OwnerMode
 from notices.services import generation_notify
 from selections.models import Visibility
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def spread(manager, group):
 
 
 def generate(selection, creator, call_type, *, key=None, mode=OwnerMode.OUR_CONTACT, **more):
-    choices = services.Choices(
+    choices = generation_choices(
         type=call_type,
         start_date=START,
         description="Ring om vårtilbudet",
@@ -67,7 +68,7 @@ def generate(selection, creator, call_type, *, key=None, mode=OwnerMode.OUR_CONT
         **more,
     )
     return services.followups_generate(
-        selection=selection, creator=creator, choices=choices, key=key or uuid.uuid4()
+        selection=selection, creator=creator, **choices, key=key or uuid.uuid4()
     )
 
 

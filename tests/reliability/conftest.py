@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.factories import FollowUpTypeFactory, SelectionFactory, UserFactory
 from followups import services
 from selections.models import Visibility
+from tests.helpers import generation_choices
 
 from .helpers import bulk_members
 
@@ -65,10 +66,10 @@ def staff_admin(db):
 @pytest.fixture
 def generated(salesperson, selection, members, call_type):
     """Ten follow-ups of one generation, in the salesperson's list."""
-    choices = services.Choices(
+    choices = generation_choices(
         type=call_type, start_date=timezone.localdate(), description="Ring", owner_mode="mine"
     )
     generation, _ = services.followups_generate(
-        selection=selection, creator=salesperson, choices=choices, key=uuid.uuid4()
+        selection=selection, creator=salesperson, **choices, key=uuid.uuid4()
     )
     return generation

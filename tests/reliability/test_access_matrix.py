@@ -101,7 +101,8 @@ def generate(selection, creator, type_) -> Generation:
     generation, _ = services.followups_generate(
         selection=selection,
         creator=creator,
-        choices=services.Choices(type=type_, start_date=date(2026, 3, 2), description="Ring"),
+        scope=services.Scope(),
+        settings=services.Settings(type=type_, start_date=date(2026, 3, 2), description="Ring"),
         key=uuid.uuid4(),
     )
     return generation

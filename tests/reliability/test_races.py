@@ -28,9 +28,11 @@ from crm.factories import CompanyFactory, SelectionFactory
 from crm.models import Company
 from followups import services
 from followups.models import FollowUp, Generation
+from followups.rows import Scope
 from selections import dynamic
 from selections import services as selection_services
 from selections.models import Criterion, Selection, SelectionMember, Visibility
+from tests.helpers import generation_choices
 
 from .helpers import HTMX, ON_POSTGRESQL, POSTGRESQL_ONLY, form_errors, text
 
@@ -167,13 +169,15 @@ def test_a_dynamic_selection_without_criteria_is_refused_by_dialog_preview_and_f
 
 def test_the_service_itself_refuses_a_selection_without_criteria(salesperson, oslo, call_type):
     oslo.criteria.all().delete()
-    choices = services.Choices(type=call_type, start_date=timezone.localdate(), description="x")
+    choices = generation_choices(type=call_type, start_date=timezone.localdate(), description="x")
     with pytest.raises(services.SelectionUnusable):
         services.followups_generate(
-            selection=oslo, creator=salesperson, choices=choices, key=uuid.uuid4()
+            selection=oslo, creator=salesperson, **choices, key=uuid.uuid4()
         )
     with pytest.raises(services.SelectionUnusable):
-        services.followups_preview(selection=oslo, creator=salesperson, owner_mode="mine")
+        services.followups_preview(
+            selection=oslo, creator=salesperson, scope=Scope(owner_mode="mine")
+        )
     assert not Generation.objects.exists()
 
 

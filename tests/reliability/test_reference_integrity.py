@@ -24,6 +24,7 @@ from crm.factories import ProjectFactory
 from crm.models import Project
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
+from tests.helpers import generation_choices
 
 from .helpers import HTMX
 from .test_races import (
@@ -51,8 +52,8 @@ def referenced(request, call_type, project):
     return request.param, {"type": call_type, "project": project}[request.param]
 
 
-def choices(call_type, project) -> services.Choices:
-    return services.Choices(
+def choices(call_type, project) -> dict:
+    return generation_choices(
         type=call_type,
         start_date=timezone.localdate(),
         description="Ring om våravtalen",
@@ -65,7 +66,7 @@ def generate(salesperson, selection, call_type, project) -> Generation:
     generation, _ = services.followups_generate(
         selection=selection,
         creator=salesperson,
-        choices=choices(call_type, project),
+        **choices(call_type, project),
         key=uuid.uuid4(),
     )
     return generation

@@ -13,9 +13,10 @@ from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, Selec
 from crm.models import Company, Person
 from followups import services as followup_services
 from followups.models import FollowUp, FollowUpType, OwnerMode
-from followups.services import Choices
+from followups.services import Scope, Settings
 from selections import dynamic, services
 from selections.models import Criterion, Selection, Visibility
+from tests.helpers import generation_choices
 
 pytestmark = pytest.mark.django_db
 Field = Criterion.Field
@@ -121,7 +122,7 @@ def generate(selection, creator, **choices):
         selection=selection,
         creator=creator,
         key=uuid.uuid4(),
-        choices=Choices(
+        **generation_choices(
             type=FollowUpType.objects.get(name="Meeting"),
             start_date=date(2026, 12, 1),
             description="Dynamic",
@@ -175,7 +176,9 @@ def test_one_per_company_takes_the_best_rank_then_the_lowest_id(world, salespers
 def test_the_preview_counts_the_result(world, salesperson):
     selection = make(salesperson, (Field.COMPANY_NAME_STARTS, "Alfa"))
     preview = followup_services.followups_preview(
-        selection=selection, creator=salesperson, owner_mode=OwnerMode.MINE, one_per_company=True
+        selection=selection,
+        creator=salesperson,
+        scope=Scope(owner_mode=OwnerMode.MINE, one_per_company=True),
     )
     assert (preview.followups, preview.companies) == (2, 2)
 
@@ -198,7 +201,8 @@ def test_generation_takes_the_same_queries_whatever_the_size(
             selection=selection,
             creator=salesperson,
             key=uuid.uuid4(),
-            choices=Choices(type=kind, start_date=date(2026, 12, 1), description="x"),
+            scope=Scope(),
+            settings=Settings(type=kind, start_date=date(2026, 12, 1), description="x"),
         )
     assert generation.created_count == 4 + extra
 

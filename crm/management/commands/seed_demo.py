@@ -26,7 +26,7 @@ from crm.factories import (
 )
 from crm.models import Person, UserGroup
 from followups.models import FollowUp, FollowUpType, OwnerMode, Priority
-from followups.services import Choices, followup_set_completed, followups_generate
+from followups.services import Scope, Settings, followup_set_completed, followups_generate
 from selections.models import Criterion, Selection, SelectionMember, Visibility
 
 # login, first name, last name, role, primary group, active, staff
@@ -213,13 +213,12 @@ class Command(BaseCommand):
                 selection=selection,
                 creator=associates[login],
                 key=uuid.UUID(int=days + 1000),
-                choices=Choices(
+                scope=Scope(owner_mode=mode, one_per_company=one_per_company),
+                settings=Settings(
                     type=FollowUpType.objects.get(name=type_name),
                     priority=Priority.objects.get(name="High") if days < 0 else None,
                     start_date=today + timedelta(days=days),
                     description=text,
-                    owner_mode=mode,
-                    one_per_company=one_per_company,
                 ),
             )
         for followup in FollowUp.objects.order_by("id")[::17]:
