@@ -1204,7 +1204,7 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
             selection=selection,
             creator=me,
             scope=Scope(),
-            followup_settings=what,
+            settings=what,
             key=uuid.uuid4(),
             total=largest,
         )

@@ -453,8 +453,11 @@ class ProjectQuerySet(models.QuerySet):
         return qs.filter(starting_with("match_key", text))
 
 
+PROJECT_NAME_LENGTH = 200  # the longest project name, and so the longest text that finds one
+
+
 class Project(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=PROJECT_NAME_LENGTH)
     number = models.CharField(_("number"), max_length=40, unique=True)
     active = models.BooleanField(_("active"), default=True)
 

@@ -28,8 +28,6 @@ from .generation_views import selection_visible
 from .lists import FILTERS, ListFilters, activity_parts, activity_rows, sort_of
 from .models import BulkChange, FollowUp, Generation
 
-PAGE_SIZE = lists.PAGE_SIZE
-
 
 @require_GET
 @associate_required

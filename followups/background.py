@@ -23,7 +23,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from django.conf import settings
+from django.conf import settings as conf
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -50,7 +50,7 @@ class JobStopped(Exception):
 
 
 def runs_in_background(total: int) -> bool:
-    return total > settings.BACKGROUND_GENERATION_ABOVE
+    return total > conf.BACKGROUND_GENERATION_ABOVE
 
 
 def generation_enqueue(
@@ -58,7 +58,7 @@ def generation_enqueue(
     selection: Selection,
     creator: Associate,
     scope: rows.Scope,
-    followup_settings: rows.Settings,
+    settings: rows.Settings,
     key: uuid.UUID,
     total: int,
 ) -> tuple[GenerationJob, bool]:
@@ -76,7 +76,7 @@ def generation_enqueue(
                     "created_by_pk": creator.pk,
                     "selection_pk": selection.pk,
                     "selection_name": selection.name,
-                    "choices": rows.as_json(scope, followup_settings),
+                    "choices": rows.as_json(scope, settings),
                     "total": total,
                 },
             )
@@ -107,7 +107,7 @@ def _report(job: GenerationJob, written: int) -> None:
     ).update(written=written, heartbeat=now)
     if not reported:
         raise JobStopped
-    pause = getattr(settings, "BACKGROUND_GENERATION_TEST_PAUSE", 0)
+    pause = getattr(conf, "BACKGROUND_GENERATION_TEST_PAUSE", 0)
     if pause:
         time.sleep(pause)  # test settings only: a chance to cancel or kill mid-way
 
@@ -136,14 +136,14 @@ def job_run(job_id: int) -> None:
         if selection is None:
             raise services.SelectionUnusable(_("This selection was deleted meanwhile."))
         creator = Associate.objects.select_related("user").get(pk=job.created_by_pk)
-        scope, followup_settings = rows.from_json(job.choices)
+        scope, settings = rows.from_json(job.choices)
         generation, _created = services.followups_generate(
             selection=selection,
             creator=creator,
             scope=scope,
-            settings=followup_settings,
+            settings=settings,
             key=job.key,
-            chunk_size=settings.BACKGROUND_GENERATION_CHUNK,
+            chunk_size=conf.BACKGROUND_GENERATION_CHUNK,
             on_chunk=lambda written: _report(job, written),
         )
     except JobStopped:
@@ -180,7 +180,7 @@ def job_refresh(job: GenerationJob) -> GenerationJob:
     """The job as it is now. A running job whose worker has been silent too long is
     settled: done if its generation committed (the worker stopped right after), else
     failed with WORKER_STOPPED."""
-    stale_before = timezone.now() - timedelta(seconds=settings.BACKGROUND_GENERATION_STALE_SECONDS)
+    stale_before = timezone.now() - timedelta(seconds=conf.BACKGROUND_GENERATION_STALE_SECONDS)
     if job.status == JobStatus.RUNNING and job.heartbeat and job.heartbeat < stale_before:
         generation = Generation.objects.filter(key=job.key).first()
         if generation is not None:

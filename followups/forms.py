@@ -20,6 +20,7 @@ from crm.dates import StyleDateField
 from crm.models import (
     PERM_ASSIGN_TO_OUR_CONTACT,
     PERM_SPREAD_ACROSS_GROUP,
+    PROJECT_NAME_LENGTH,
     Associate,
     Company,
     Person,
@@ -28,7 +29,7 @@ from crm.models import (
 )
 from crm.workdays import working_days_after
 from selections import dynamic
-from selections.models import Selection
+from selections.models import SHOW_ALL_LIMIT, Selection
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -43,8 +44,7 @@ from .models import (
 )
 from .rows import NO_CRITERIA_MESSAGE, NO_ONE_IN_GROUP_MESSAGE, Scope, Settings, spread_dates
 
-# A user ticks members on the page they see; "show all" pages hold at most 5,000.
-MAX_SELECTED_MEMBERS = 5000
+MAX_SELECTED_MEMBERS = SHOW_ALL_LIMIT  # a user ticks members on the page they see
 MAX_WORKING_DAYS = 250  # about a year
 
 
@@ -271,7 +271,7 @@ class GenerateFollowUpsForm(forms.Form):
     project_text = forms.CharField(
         label=_("Project"),
         required=False,
-        max_length=200,
+        max_length=PROJECT_NAME_LENGTH,
         error_messages={"max_length": _("No project has a name that long.")},
     )
     project = forms.CharField(required=False, widget=forms.HiddenInput)  # id picked from the list

@@ -24,8 +24,7 @@ from . import job_views, lists, services
 from .bulk_views import bulk_form_for
 from .lists import ListFilters
 from .models import FollowUp, Generation
-
-PAGE_SIZE = 50
+from .paging import PAGE_SIZE
 
 
 def selection_visible(associate: Associate, selection_id: str = "selection_id") -> Exists:

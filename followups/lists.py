@@ -25,12 +25,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import MatchKey, Project
+from crm.models import PROJECT_NAME_LENGTH, MatchKey, Project
 
 from .models import BulkChangeRow, FollowUp, FollowUpType, Priority
-from .paging import Page, page_number, page_of
-
-PAGE_SIZE = 50
+from .paging import PAGE_SIZE, Page, page_number, page_of
 
 FILTERS = ("open", "overdue", "today", "week")
 
@@ -94,7 +92,7 @@ class ListFilters(forms.Form):
     project = forms.CharField(
         label=_("Project"),
         required=False,
-        max_length=200,
+        max_length=PROJECT_NAME_LENGTH,
         error_messages={"max_length": _("No project has a name that long.")},
     )
     priority = forms.ChoiceField(
@@ -179,7 +177,7 @@ def filter_values(data) -> dict:
     priority = str(data.get("priority") or "")
     if priority == NO_PRIORITY or an_id(priority):
         found["priority"] = priority
-    project = str(data.get("project") or "").replace("\x00", "").strip()[:200]
+    project = str(data.get("project") or "").replace("\x00", "").strip()[:PROJECT_NAME_LENGTH]
     if project:
         found["project"] = project
     return found

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Rows on a page of every follow-up list and of the generations page.
+PAGE_SIZE = 50
+
 
 @dataclass
 class Page:

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.expressions import RawSQL
@@ -223,23 +222,24 @@ def members_sql(
 # --- 3. The owner ---------------------------------------------------------------------
 
 # "Our contact": the company's our contact; for a person with no company, their own
-# (a person at a company follows the company's our contact, see Person.follow_up_contact).
-# None, or one who may not receive follow-ups (Associate.objects.active: an inactive
-# associate or login), falls back to the current user (the first parameter).
+# (Person.effective_our_contact). None, or one who may not receive follow-ups
+# (Associate.objects.active, whose own SQL the join reads), falls back to the current
+# user (the first parameter).
 OWNER_COLUMNS = (
-    "CASE WHEN a.id IS NOT NULL AND a.active AND u.is_active THEN a.id ELSE %s END AS owner_id,"
-    f" CASE WHEN a.id IS NULL THEN {FALLBACK_NO_CONTACT}"
-    f" WHEN a.active AND u.is_active THEN {FALLBACK_NONE}"
-    f" ELSE {FALLBACK_INACTIVE} END AS fallback"
+    "COALESCE(a.id, %s) AS owner_id,"
+    f" CASE WHEN {{contact}} IS NULL THEN {FALLBACK_NO_CONTACT}"
+    f" WHEN a.id IS NULL THEN {FALLBACK_INACTIVE}"
+    f" ELSE {FALLBACK_NONE} END AS fallback"
 )
 
 
-def contact_joins(contact_id: str) -> str:
-    """The joins OWNER_COLUMNS reads: the contact associate `a` and their login `u`."""
-    return (
-        f"LEFT JOIN {_table(Associate)} a ON a.id = {contact_id}"
-        f" LEFT JOIN {_table(get_user_model())} u ON u.id = a.user_id"
-    )
+def owner_columns(contact_id: str) -> tuple[str, str, list]:
+    """(columns, join, join's params) for the owner of rows whose our contact is the
+    column `contact_id`: OWNER_COLUMNS, and the join of `a`, the contact if they may
+    receive follow-ups."""
+    receivers, params = Associate.objects.active().values("id").query.sql_with_params()
+    join = f"LEFT JOIN ({receivers}) a ON a.id = {contact_id}"
+    return OWNER_COLUMNS.format(contact=contact_id), join, list(params)
 
 
 # "Spread across a user group": a unit is a company with all its rows, or a person with
@@ -316,14 +316,15 @@ def rows_sql(
     """SELECT owner_id, fallback, company_id, person_id: one row per follow-up to create."""
     members, params = members_sql(selection=selection, state=state, creator=creator, scope=scope)
     if scope.owner_mode == OwnerMode.OUR_CONTACT:
+        columns, join, join_params = owner_columns("COALESCE(c.our_contact_id, p.our_contact_id)")
         sql = (
-            f"SELECT {OWNER_COLUMNS}, mm.company_id, mm.person_id"
+            f"SELECT {columns}, mm.company_id, mm.person_id"
             f" FROM ({members}) mm"
             f" LEFT JOIN {_table(Company)} c ON c.id = mm.company_id"
             f" LEFT JOIN {_table(Person)} p ON mm.company_id IS NULL AND p.id = mm.person_id"
-            f" {contact_joins('COALESCE(c.our_contact_id, p.our_contact_id)')}"
+            f" {join}"
         )
-        return sql, [creator.pk, *params]
+        return sql, [creator.pk, *params, *join_params]
     if scope.owner_mode == OwnerMode.GROUP:
         if plan is None:
             raise ValueError("spreading across a user group needs its plan")
@@ -591,12 +592,13 @@ def preview_sql(
             f" LEFT JOIN {_table(Person)} p ON p.id = src.person_id"
             " WHERE src.company_id IS NULL"
         )
+        columns, join, join_params = owner_columns("g.contact_id")
         sql = (
             "SELECT k.owner_id, k.fallback, SUM(k.n), COUNT(*) FROM ("
-            f" SELECT {OWNER_COLUMNS}, g.n FROM ({groups}) g {contact_joins('g.contact_id')}"
+            f" SELECT {columns}, g.n FROM ({groups}) g {join}"
             ") k GROUP BY k.owner_id, k.fallback"
         )
-        return sql, [creator.pk, *params, *params]
+        return sql, [creator.pk, *params, *params, *join_params]
     groups = (
         f"SELECT cc.n FROM ({company_counts}) cc"
         f" UNION ALL SELECT 1 FROM ({source}) src WHERE src.company_id IS NULL"

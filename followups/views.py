@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from crm.access import CrmRequest, associate_required
-from crm.models import PERM_CREATE_SELECTION_TASKS, Associate
+from crm.models import PERM_CREATE_SELECTION_TASKS, PROJECT_NAME_LENGTH, Associate
 from selections import dynamic
 from selections.models import Selection
 
@@ -172,7 +172,7 @@ def generate_save(request: CrmRequest, pk: int) -> HttpResponse:
                 selection=selection,
                 creator=request.associate,
                 scope=scope,
-                followup_settings=settings,
+                settings=settings,
                 key=form.cleaned_data["key"],
                 total=total,
             )
@@ -343,7 +343,7 @@ def project_options(request: CrmRequest) -> HttpResponse:
     typed text (case-insensitive), or contains it after a leading %; PROJECT_SUGGESTIONS
     at a time from `offset`, the last option asking for the next ones."""
     # No name holds a NUL character (PostgreSQL refuses one in a query: a 500).
-    text = (request.GET.get("q") or request.GET.get("project_text") or "")[:200].replace("\x00", "")
+    text = (request.GET.get("q") or request.GET.get("project_text") or "")[:PROJECT_NAME_LENGTH].replace("\x00", "")
     offset = _offset(request.GET.get("offset"))
     projects = find_projects(text).only("id", "name", "number")  # in name order, off the index
     rows = list(projects[offset : offset + PROJECT_SUGGESTIONS + 1])

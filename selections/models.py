@@ -13,6 +13,10 @@ from crm.models import Associate, Company, Person
 DESCRIPTION_MAX_LENGTH = 2000
 
 
+# The most members a "show all" page of a selection holds, and so the most a user can
+# tick for a task (they tick members on the page they see).
+SHOW_ALL_LIMIT = 5000
+
 class Visibility(models.TextChoices):
     EVERYONE = "everyone", _("Everyone")
     GROUP = "group", _("Owner's user group")

@@ -27,12 +27,11 @@ from crm.models import (
 
 from . import dynamic, services
 from .forms import CriterionForm, MemberAddForm, MemberSearchForm, SelectionForm
-from .models import Criterion, Selection, SelectionMember
+from .models import SHOW_ALL_LIMIT, Criterion, Selection, SelectionMember
 
 PAGE_SIZE = 100
 # "Show all" renders every member on one page; beyond this it would be a very long page
 # (and a slow one), so the pager is the only way through bigger selections.
-SHOW_ALL_LIMIT = 5000
 SEARCH_LIMIT = 10
 
 

@@ -16,8 +16,8 @@ from crm.factories import (
     PriorityFactory,
     ProjectFactory,
 )
-from followups.lists import PAGE_SIZE
 from followups.models import FollowUp
+from followups.paging import PAGE_SIZE
 from tests.helpers import day, rows
 
 pytestmark = pytest.mark.django_db

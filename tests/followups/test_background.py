@@ -108,7 +108,7 @@ def enqueue(selection, creator, dialog, *, key=None, total=30):
         selection=selection,
         creator=creator,
         scope=dialog["scope"],
-        followup_settings=dialog["settings"],
+        settings=dialog["settings"],
         key=key or uuid.uuid4(),
         total=total,
     )
