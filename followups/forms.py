@@ -79,13 +79,6 @@ class DescriptionField(forms.CharField):
         return attrs
 
 
-def check_description(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValidationError(_("Describe the follow-up."))
-    return value
-
-
 def resolve_project(text: str | None, picked: str | None) -> Project | None:
     """The project the Project combobox names: the one picked from the list if the text
     still names it, otherwise the one active project the typed text matches (an exact
@@ -363,9 +356,6 @@ class GenerateFollowUpsForm(forms.Form):
     def clean_start_date(self):
         return check_start_date(self.cleaned_data["start_date"])
 
-    def clean_description(self):
-        return check_description(self.cleaned_data["description"])
-
     def clean_owner_mode(self):
         value = self.cleaned_data["owner_mode"]
         if value == OwnerMode.OUR_CONTACT and not self.may_assign_to_our_contact:
@@ -565,9 +555,6 @@ class FollowUpRulesForm(forms.ModelForm):
 
     def clean_start_date(self):
         return check_start_date(self.cleaned_data["start_date"])
-
-    def clean_description(self):
-        return check_description(self.cleaned_data["description"])
 
 
 class FollowUpEditForm(FollowUpRulesForm):

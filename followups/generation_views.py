@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -14,7 +13,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import trigger_client_event
 
 from crm.access import CrmRequest, associate_required
 from crm.models import Associate
@@ -117,22 +115,18 @@ def generation_undo(request: CrmRequest, pk: int) -> HttpResponse:
     generation = get_object_or_404(_generations(request), pk=pk)
     if request.method == "GET":
         untouched, changed = services.generation_undo_counts(generation)
-        context = {"generation": generation, "untouched": untouched, "changed": changed}
-        template = "followups/generation_detail.html"
         return render(
             request,
-            template + "#undo-confirm" if request.htmx else template,
+            "followups/generation_detail.html",
             {
-                **context,
+                "generation": generation,
+                "untouched": untouched,
+                "changed": changed,
                 "confirm": True,
                 "page": None,
                 "today": timezone.localdate(),
             },
         )
-    if generation.created_by_id != request.associate.pk and not request.user.has_perm(
-        "followups.manage_all_generations"
-    ):
-        raise PermissionDenied
     result = services.generation_undo(generation=generation, by=request.associate)
     if result.already_undone:
         messages.info(request, _("This generation was already undone; nothing more was removed."))
@@ -151,5 +145,4 @@ def generation_undo(request: CrmRequest, pk: int) -> HttpResponse:
         else:
             text += "."
         messages.success(request, text)
-    response = redirect("followups:generation_detail", pk=generation.pk)
-    return trigger_client_event(response, "followupsUndone", {"generation": generation.pk})
+    return redirect("followups:generation_detail", pk=generation.pk)

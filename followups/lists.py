@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import PROJECT_NAME_LENGTH, MatchKey, Project
 
-from .models import BulkChangeRow, FollowUp, FollowUpType, Priority
+from .models import BulkChangeRow, FollowUp, FollowUpType, Priority, overdue_on
 from .paging import PAGE_SIZE, Page, page_number, page_of
 
 FILTERS = ("open", "overdue", "today", "week")
@@ -222,7 +222,7 @@ def activity_parts(
         completed_at__lt=start_of(today + timedelta(1)),
     )
     if show == "overdue":
-        open_, done_today = open_.filter(start_date__lt=today), done_today.none()
+        open_, done_today = open_.filter(overdue_on(today)), done_today.none()
     elif show == "today":
         open_, done_today = open_.filter(start_date=today), done_today.filter(start_date=today)
     elif show == "week":

@@ -29,7 +29,7 @@ from selections.models import Selection
 
 from . import background, job_views, services
 from .forms import GenerateFollowUpsForm, MemberIdsField, find_projects
-from .models import FollowUp, Generation, OwnerMode
+from .models import DESCRIPTION_MAX_LENGTH, FollowUp, Generation, OwnerMode
 
 logger = logging.getLogger(__name__)
 
@@ -373,4 +373,6 @@ def _offset(value: str | None) -> int:
 @associate_required
 def generate_help(request: CrmRequest) -> HttpResponse:
     """How to generate follow-ups, step by step, in the user's language (the dialog's Help)."""
-    return render(request, "followups/generate_help.html")
+    return render(
+        request, "followups/generate_help.html", {"description_max": DESCRIPTION_MAX_LENGTH}
+    )

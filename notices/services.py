@@ -34,6 +34,7 @@ from followups.models import (
     FollowUpType,
     Generation,
     OwnerMode,
+    overdue_on,
 )
 from selections.models import Selection, Visibility
 
@@ -301,7 +302,7 @@ def digest_send(*, day: date | None = None) -> DigestRun:
     try:
         for associate in recipients.iterator(chunk_size=200):
             counts = FollowUp.objects.filter(owner=associate, completed=False).aggregate(
-                overdue=Count("id", filter=Q(start_date__lt=day)),
+                overdue=Count("id", filter=overdue_on(day)),
                 today=Count("id", filter=Q(start_date=day)),
             )
             if not counts["overdue"] and not counts["today"]:

@@ -16,8 +16,8 @@ from crm.factories import (
     PriorityFactory,
     ProjectFactory,
 )
-from followups.activity_views import PAGE_SIZE
 from followups.models import FollowUp, Generation
+from followups.paging import PAGE_SIZE
 from tests.helpers import day, rows
 
 pytestmark = pytest.mark.django_db
