@@ -343,7 +343,9 @@ def project_options(request: CrmRequest) -> HttpResponse:
     typed text (case-insensitive), or contains it after a leading %; PROJECT_SUGGESTIONS
     at a time from `offset`, the last option asking for the next ones."""
     # No name holds a NUL character (PostgreSQL refuses one in a query: a 500).
-    text = (request.GET.get("q") or request.GET.get("project_text") or "")[:PROJECT_NAME_LENGTH].replace("\x00", "")
+    text = (request.GET.get("q") or request.GET.get("project_text") or "")[
+        :PROJECT_NAME_LENGTH
+    ].replace("\x00", "")
     offset = _offset(request.GET.get("offset"))
     projects = find_projects(text).only("id", "name", "number")  # in name order, off the index
     rows = list(projects[offset : offset + PROJECT_SUGGESTIONS + 1])

@@ -16,7 +16,7 @@ from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.db.models import F as Col
 from django.db.models.functions import Coalesce
 
-from crm.models import Associate, Company, Person
+from crm.models import Associate, Company, Person, followed_by, our_contact_of
 
 from .models import Criterion, Selection
 
@@ -50,12 +50,7 @@ def _person_q(criteria: list[Criterion], viewer: Associate) -> Q:
     q = Q()
     for criterion in criteria:
         if criterion.field == F.OUR_CONTACT:
-            # A person at a company follows the company's our contact; a person with no
-            # company has their own.
-            contact = _contact(criterion.value, viewer)
-            q &= Q(company__isnull=False, company__our_contact_id=contact) | Q(
-                company__isnull=True, our_contact_id=contact
-            )
+            q &= followed_by(_contact(criterion.value, viewer))
         elif criterion.field == F.PERSON_HAS_EMAIL:
             q &= ~Q(email="") if criterion.value == "yes" else Q(email="")
         elif criterion.field == F.PERSON_RANK_AT_MOST:
@@ -192,9 +187,10 @@ def display_rows(rows: list[dict]) -> list[SimpleNamespace]:
     )
     return [
         SimpleNamespace(
-            pk=None, company=companies.get(r["row_company"]), person=persons.get(r["row_person"])
+            pk=None, company=company, person=person, our_contact=our_contact_of(company, person)
         )
         for r in rows
+        for company, person in [(companies.get(r["row_company"]), persons.get(r["row_person"]))]
     ]
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Associate, Company, Person
+from crm.models import Associate, Company, Person, our_contact_of
 
 DESCRIPTION_MAX_LENGTH = 2000
 
@@ -16,6 +16,7 @@ DESCRIPTION_MAX_LENGTH = 2000
 # The most members a "show all" page of a selection holds, and so the most a user can
 # tick for a task (they tick members on the page they see).
 SHOW_ALL_LIMIT = 5000
+
 
 class Visibility(models.TextChoices):
     EVERYONE = "everyone", _("Everyone")
@@ -112,6 +113,11 @@ class SelectionMember(models.Model):
         if self.person_id and self.company_id:
             return f"{self.person} ({self.company})"
         return str(self.person or self.company)
+
+    @property
+    def our_contact(self) -> Associate | None:
+        """Whose follow-ups this member's are, by "our contact" (crm.models.our_contact_of)."""
+        return our_contact_of(self.company, self.person)
 
 
 class Criterion(models.Model):
