@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's own form templates, for FORM_RENDERER
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -146,6 +147,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates too (templates/followups/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.config(

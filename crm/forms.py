@@ -53,8 +53,6 @@ class PreferencesForm(forms.ModelForm):
         cast(forms.ChoiceField, self.fields["date_style"]).choices = [
             (s.value, _style_label(s)) for s in DateStyle
         ]
-        for name in ("notify_assignments", "morning_digest"):
-            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_hint"
 
 
 # User levels ---------------------------------------------------------------------------

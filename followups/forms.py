@@ -11,6 +11,7 @@ from typing import cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -79,14 +80,20 @@ class DescriptionField(forms.CharField):
         return attrs
 
 
-def resolve_project(text: str | None, picked: str | None) -> Project | None:
-    """The project the Project combobox names: the one picked from the list if the text
-    still names it, otherwise the one active project the typed text matches (an exact
-    name wins over names that merely start with it). Raises ValidationError otherwise."""
+def resolve_project(
+    text: str | None, picked: str | None, current: Project | None = None
+) -> Project | None:
+    """The project the Project combobox names: `current` (what the follow-up has) while
+    the text still names it, even if deactivated since; the one picked from the list if
+    the text still names it; otherwise the one active project the typed text matches (an
+    exact name wins over names that merely start with it). Raises ValidationError
+    otherwise."""
     text = (text or "").strip()
     picked = (picked or "").strip()
     if not text:
         return None
+    if current is not None and text.casefold() == current.name.casefold():
+        return current
     if picked.isascii() and picked.isdigit():
         project = Project.objects.active().filter(pk=picked).first()
         if project is not None and project.name.casefold() == text.casefold():
@@ -204,15 +211,73 @@ class MemberIdsField(forms.Field):
         )
 
 
-class GenerateFollowUpsForm(forms.Form):
-    key = forms.UUIDField(
-        widget=forms.HiddenInput,
-        initial=uuid.uuid4,
-        error_messages={
-            "required": _("This dialog is out of date: close it and open it again."),
-            "invalid": _("This dialog is out of date: close it and open it again."),
-        },
-    )
+class ProjectCombobox(forms.TextInput):
+    """The Project combobox: a text input whose list of active projects the server fills
+    as the user types (views.project_options; static/js/app.js does the keys). The id
+    picked from the list goes into the form's hidden `project` input."""
+
+    template_name = "followups/widgets/project_combobox.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": "false",
+                "placeholder": _("Type the start of the name"),
+                "hx-trigger": "input changed delay:150ms, combobox:open",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                **(attrs or {}),
+            }
+        )
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        listbox = f"{widget['attrs'].get('id') or name}-listbox"
+        widget["listbox"] = listbox
+        widget["attrs"].update(
+            {
+                "aria-controls": listbox,
+                "hx-get": reverse("followups:project_options"),
+                "hx-target": f"#{listbox}",
+                "hx-params": name,
+            }
+        )
+        return context
+
+
+class ProjectField(forms.CharField):
+    """The Project combobox's text (the form's clean() resolves it to a project)."""
+
+    widget = ProjectCombobox
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Project"),
+            required=False,
+            max_length=PROJECT_NAME_LENGTH,
+            help_text=_("Optional. Start with % to find names that contain the text."),
+            error_messages={"max_length": _("No project has a name that long.")},
+            **kwargs,
+        )
+
+
+# Fields more than one form declares (each form gets its own copy).
+START_DATE = StyleDateField(
+    label=_("Start"), error_messages={"required": _("Enter the start date.")}
+)
+COMPLETED = forms.BooleanField(label=_("Completed"), required=False)
+
+
+class FollowUpFields(forms.Form):
+    """The fields of a follow-up as a person fills them in, with their rules, for every
+    form that writes follow-ups: the Generate follow-ups dialog, a new follow-up, an
+    edit (and, for the messages and limits, Django admin)."""
+
     type = forms.ModelChoiceField(
         label=_("Type"),
         queryset=FollowUpType.objects.active(),
@@ -222,34 +287,7 @@ class GenerateFollowUpsForm(forms.Form):
             "invalid_choice": _("That follow-up type is no longer available; choose another."),
         },
     )
-    start_date = StyleDateField(
-        label=_("Start"),
-        error_messages={"required": _("Enter the start date.")},
-    )
-    start_in_days = forms.IntegerField(
-        label=_("or in working days"),
-        required=False,
-        min_value=0,
-        max_value=MAX_WORKING_DAYS,
-        widget=forms.NumberInput(attrs={"data-working-days": "", "inputmode": "numeric"}),
-        error_messages={
-            "invalid": _("Enter a whole number of working days, such as 3."),
-            "min_value": _("Enter 0 or more working days."),
-            "max_value": _("Enter at most %(limit_value)s working days."),
-        },
-    )
-    spread_days = forms.IntegerField(
-        label=_("Spread the start over"),
-        required=False,
-        min_value=1,
-        max_value=MAX_SPREAD_DAYS,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
-            "invalid": _("Enter a whole number of working days, such as 5."),
-            "min_value": _("Spread the start over 1 working day or more."),
-            "max_value": _("Spread the start over at most %(limit_value)s working days."),
-        },
-    )
+    start_date = START_DATE
     description = DescriptionField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -261,12 +299,7 @@ class GenerateFollowUpsForm(forms.Form):
             ),
         },
     )
-    project_text = forms.CharField(
-        label=_("Project"),
-        required=False,
-        max_length=PROJECT_NAME_LENGTH,
-        error_messages={"max_length": _("No project has a name that long.")},
-    )
+    project_text = ProjectField()
     project = forms.CharField(required=False, widget=forms.HiddenInput)  # id picked from the list
     priority = forms.ModelChoiceField(
         label=_("Priority"),
@@ -277,10 +310,39 @@ class GenerateFollowUpsForm(forms.Form):
             "invalid_choice": _("That priority is no longer available; choose another.")
         },
     )
-    completed = forms.BooleanField(label=_("Completed"), required=False)
-    one_per_company = forms.BooleanField(
-        label=_("Create only one follow-up per company"), required=False
-    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].help_text = _(
+            "At most %(n)s characters. Lists show the first line."
+        ) % {"n": number_format(DESCRIPTION_MAX_LENGTH, force_grouping=True)}
+
+    def clean_start_date(self):
+        return check_start_date(self.cleaned_data["start_date"])
+
+    def current_project(self) -> Project | None:
+        """The project the follow-up has now, kept while its name is unchanged."""
+        return None
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        picked = data.get("project")  # the id picked from the list, if any
+        data["project"] = None
+        if "project_text" not in self.errors:
+            try:
+                data["project"] = resolve_project(
+                    data.get("project_text"), picked, self.current_project()
+                )
+            except ValidationError as error:
+                self.add_error("project_text", error)
+        return data
+
+
+class ScopeForm(forms.Form):
+    """For whom the dialog's follow-ups are: the owner choice, one per company, the ticked
+    members; checked against what this associate may use. What the preview binds."""
+
     owner_mode = forms.ChoiceField(
         label=_("Owner"),
         choices=OwnerMode.choices,
@@ -312,6 +374,9 @@ class GenerateFollowUpsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose evenly or by open load.")},
     )
+    one_per_company = forms.BooleanField(
+        label=_("Create only one follow-up per company"), required=False
+    )
     selected_only = forms.BooleanField(
         label=_("Perform task on selected members only"), required=False
     )
@@ -321,7 +386,6 @@ class GenerateFollowUpsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.selection = selection
         self.associate = associate
-        self.fields["start_date"].initial = timezone.localdate
         cast(forms.ModelChoiceField, self.fields["owner_associate"]).queryset = (
             Associate.objects.assignable_by(associate)
             .select_related("user")
@@ -330,20 +394,6 @@ class GenerateFollowUpsForm(forms.Form):
         cast(
             forms.ModelChoiceField, self.fields["owner_group"]
         ).queryset = UserGroup.objects.usable_by(associate).order_by("name", "id")
-        self.fields["spread_days"].widget.attrs["aria-describedby"] = "id_spread_days-hint"
-        self.fields["description"].widget.attrs["aria-describedby"] = (
-            "id_description-hint id_description-count"
-        )
-
-    def full_clean(self):
-        """Tie each error to its field for assistive technology."""
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields and name != "project_text":  # the combobox has its own
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-invalid"] = "true"
-                described = attrs.get("aria-describedby", "")
-                attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
 
     @property
     def may_assign_to_our_contact(self) -> bool:
@@ -352,9 +402,6 @@ class GenerateFollowUpsForm(forms.Form):
     @property
     def may_spread_across_group(self) -> bool:
         return self.associate.user.has_perm(PERM_SPREAD_ACROSS_GROUP)
-
-    def clean_start_date(self):
-        return check_start_date(self.cleaned_data["start_date"])
 
     def clean_owner_mode(self):
         value = self.cleaned_data["owner_mode"]
@@ -371,16 +418,6 @@ class GenerateFollowUpsForm(forms.Form):
     def clean_spread_method(self):
         return self.cleaned_data["spread_method"] or SpreadMethod.EVENLY
 
-    def spread_dates(self) -> list[date] | None:
-        """The working days the start is spread over, when that field is filled in and
-        valid, and Start is."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        start = self.cleaned_data.get("start_date")
-        if start is None or "start_date" in self.errors:
-            return None
-        return spread_dates(start, self.cleaned_data.get("spread_days"))
-
     def ticked_count(self) -> int:
         """How many members are ticked (none, if their ids cannot be read)."""
         try:
@@ -389,24 +426,9 @@ class GenerateFollowUpsForm(forms.Form):
         except ValidationError:
             return 0
 
-    def working_start(self) -> date | None:
-        """The start "in N working days" from today, when that field is filled in and
-        valid (it then wins over Start)."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        days = self.cleaned_data.get("start_in_days")
-        if days is None:
-            return None
-        return working_days_after(timezone.localdate(), days)
-
     def clean(self):
         super().clean()
         data = self.cleaned_data
-        working = self.working_start()
-        if working is not None:
-            self.errors.pop("start_date", None)
-            data["start_date"] = check_start_date(working)
-        self._clean_project(data)
         if (
             data.get("owner_mode") == OwnerMode.OTHER
             and not data.get("owner_associate")
@@ -455,35 +477,6 @@ class GenerateFollowUpsForm(forms.Form):
             )
         return data
 
-    def _clean_project(self, data) -> None:
-        picked = data.get("project")  # the id picked from the list, if any
-        data["project"] = None
-        if "project_text" in self.errors:
-            return
-        try:
-            data["project"] = resolve_project(data.get("project_text"), picked)
-        except ValidationError as error:
-            self.add_error("project_text", error)
-
-    PREVIEW_FIELDS = (
-        "owner_mode",
-        "owner_associate",
-        "owner_group",
-        "spread_method",
-        "one_per_company",
-        "selected_only",
-        "members",
-    )
-
-    def preview_scope(self) -> Scope | None:
-        """The scope the preview counts, once its fields are valid (the rest may not be
-        yet)."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        if any(name in self.errors for name in (*self.PREVIEW_FIELDS, "__all__")):
-            return None
-        return self.scope()
-
     def scope(self) -> Scope:
         data = self.cleaned_data
         return Scope(
@@ -494,6 +487,110 @@ class GenerateFollowUpsForm(forms.Form):
             one_per_company=data["one_per_company"],
             member_ids=data["members"] if data["selected_only"] else None,
         )
+
+    def preview_scope(self) -> Scope | None:
+        """The scope the preview counts, once its fields are valid (the rest of the
+        dialog may not be yet)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        if any(name in self.errors for name in (*ScopeForm.base_fields, "__all__")):
+            return None
+        return self.scope()
+
+
+class StartFields(forms.Form):
+    """The start as the dialog asks for it: a date, or "in N working days" from today
+    (which then wins), and optionally spread over N working days."""
+
+    start_date = START_DATE
+    start_in_days = forms.IntegerField(
+        label=_("or in working days"),
+        required=False,
+        min_value=0,
+        max_value=MAX_WORKING_DAYS,
+        help_text=_(
+            "Counted from today; weekends and public holidays are skipped. Start then shows the date."
+        ),
+        widget=forms.NumberInput(attrs={"data-working-days": "", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter a whole number of working days, such as 3."),
+            "min_value": _("Enter 0 or more working days."),
+            "max_value": _("Enter at most %(limit_value)s working days."),
+        },
+    )
+    spread_days = forms.IntegerField(
+        label=_("Spread the start over"),
+        required=False,
+        min_value=1,
+        max_value=MAX_SPREAD_DAYS,
+        help_text=_(
+            "Optional. Each owner's follow-ups start on the working days from Start on, in turn, instead of all on one day."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter a whole number of working days, such as 5."),
+            "min_value": _("Spread the start over 1 working day or more."),
+            "max_value": _("Spread the start over at most %(limit_value)s working days."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].initial = timezone.localdate
+
+    def clean_start_date(self):
+        return check_start_date(self.cleaned_data["start_date"])
+
+    def working_start(self) -> date | None:
+        """The start "in N working days" from today, when that field is filled in and
+        valid (it then wins over Start)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        days = self.cleaned_data.get("start_in_days")
+        if days is None:
+            return None
+        return working_days_after(timezone.localdate(), days)
+
+    def spread_dates(self) -> list[date] | None:
+        """The working days the start is spread over, when that field is filled in and
+        valid, and Start is."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        start = self.cleaned_data.get("start_date")
+        if start is None or "start_date" in self.errors:
+            return None
+        return spread_dates(start, self.cleaned_data.get("spread_days"))
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        working = self.working_start()
+        if working is not None:
+            self.errors.pop("start_date", None)
+            data["start_date"] = check_start_date(working)
+        return data
+
+
+class PreviewForm(ScopeForm, StartFields):
+    """What the dialog's live preview reads: the scope it counts, the start it shows,
+    and Completed (completed follow-ups leave a spread's open loads as they are)."""
+
+    completed = COMPLETED
+
+
+class GenerateFollowUpsForm(PreviewForm, FollowUpFields):
+    """The Generate follow-ups dialog: a follow-up's fields, the start, the scope, and the
+    one-time key; every id from the browser checked against what this associate may
+    use. Its answer is settings() and scope()."""
+
+    key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={
+            "required": _("This dialog is out of date: close it and open it again."),
+            "invalid": _("This dialog is out of date: close it and open it again."),
+        },
+    )
 
     def settings(self) -> Settings:
         data = self.cleaned_data
@@ -519,19 +616,20 @@ class FollowUpRulesForm(forms.ModelForm):
     """The rules of every form that writes one follow-up, in the app and in admin: an
     active type and priority, an owner from owner_choices(), a start date within the
     dialog's range, a description of at most DESCRIPTION_MAX_LENGTH characters that is
-    not blank. What the follow-up already has is kept if unchanged (with_current)."""
+    not blank, with FollowUpFields' labels and messages. What the follow-up already has
+    is kept if unchanged (with_current)."""
 
     def owner_choices(self) -> QuerySet:
-        """Who may own the follow-up: active associates with an active login."""
+        """Who may own the follow-up: those who may receive follow-ups."""
         return Associate.objects.active()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         followup = self.instance
-        dialog = GenerateFollowUpsForm.base_fields
+        shared = FollowUpFields.base_fields
         for name in ("type", "start_date", "description", "priority"):
-            self.fields[name].error_messages.update(dialog[name].error_messages)
-            self.fields[name].label = dialog[name].label
+            self.fields[name].error_messages.update(shared[name].error_messages)
+            self.fields[name].label = shared[name].label
         type_ = cast(forms.ModelChoiceField, self.fields["type"])
         type_.queryset = with_current(FollowUpType.objects.active(), followup.type_id).order_by(
             "rank", "name"
@@ -557,20 +655,15 @@ class FollowUpRulesForm(forms.ModelForm):
         return check_start_date(self.cleaned_data["start_date"])
 
 
-class FollowUpEditForm(FollowUpRulesForm):
-    """Edit one open follow-up, with the dialog's rules: active type and priority, the
-    project combobox, and an owner this associate may assign to."""
+class FollowUpEditForm(FollowUpFields, FollowUpRulesForm):
+    """Edit one open follow-up: the dialog's fields and rules (FollowUpFields), and an
+    owner this associate may assign to. Completing it is the page's own button."""
 
-    project_text = GenerateFollowUpsForm.base_fields["project_text"]
-    project = forms.CharField(required=False, widget=forms.HiddenInput)  # id picked from the list
+    field_order = ["type", "start_date", "description", "project_text", "priority", "owner"]
 
     class Meta:
         model = FollowUp
         fields = ["type", "start_date", "description", "priority", "owner"]
-        field_classes = {"start_date": StyleDateField}
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX_LENGTH}),
-        }
 
     def __init__(self, *args, associate: Associate, **kwargs):
         self.associate = associate
@@ -583,20 +676,8 @@ class FollowUpEditForm(FollowUpRulesForm):
     def owner_choices(self) -> QuerySet:
         return Associate.objects.assignable_by(self.associate)
 
-    def clean(self):
-        super().clean()
-        data = self.cleaned_data
-        if "project_text" not in self.errors:
-            current = self.instance.project
-            text = (data.get("project_text") or "").strip()
-            if current is not None and text.casefold() == current.name.casefold():
-                data["project"] = current  # kept, even if it has been deactivated since
-            else:
-                try:
-                    data["project"] = resolve_project(text, data.get("project"))
-                except ValidationError as error:
-                    self.add_error("project_text", error)
-        return data
+    def current_project(self) -> Project | None:
+        return self.instance.project if self.instance.project_id else None
 
     def changes(self) -> dict:
         """The edited fields' new values (services.followup_save_changes saves them over
@@ -612,13 +693,14 @@ class FollowUpNewForm(FollowUpEditForm):
     """One new follow-up, with the edit form's fields and rules (and so the dialog's),
     plus Completed; at a company, a person, or both (the person's company then)."""
 
-    completed = GenerateFollowUpsForm.base_fields["completed"]
+    completed = COMPLETED
     company = forms.ModelChoiceField(
         queryset=Company.objects.all(), required=False, widget=forms.HiddenInput
     )
     person = forms.ModelChoiceField(
         queryset=Person.objects.select_related("company"), required=False, widget=forms.HiddenInput
     )
+    field_order = [*FollowUpEditForm.field_order, "completed"]
 
     class Meta(FollowUpEditForm.Meta):
         fields = [*FollowUpEditForm.Meta.fields, "completed"]

@@ -93,6 +93,9 @@ class ListFilters(forms.Form):
         label=_("Project"),
         required=False,
         max_length=PROJECT_NAME_LENGTH,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": _("Name or its start")}
+        ),
         error_messages={"max_length": _("No project has a name that long.")},
     )
     priority = forms.ChoiceField(
@@ -139,10 +142,6 @@ class ListFilters(forms.Form):
         if self.is_bound:
             self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        for name in self.errors:  # the message next to the field, read with it
-            self.fields[name].widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-error"}
-            )
         return {
             name: data[name]
             for name in ("type", "project", "priority")

@@ -41,3 +41,20 @@ def generation_choices(**values) -> dict:
 
     scope, settings = split(values)
     return {"scope": scope, "settings": settings}
+
+
+def tags(html: str, tag_name: str, /, **attrs) -> list[dict]:
+    """The attributes of each <tag_name> element whose attributes include `attrs` (in any
+    order, as a browser reads them)."""
+    from html.parser import HTMLParser
+
+    found: list[dict] = []
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag, pairs):
+            values = {k: ("" if v is None else v) for k, v in pairs}
+            if tag == tag_name and all(values.get(k) == v for k, v in attrs.items()):
+                found.append(values)
+
+    Finder().feed(html)
+    return found

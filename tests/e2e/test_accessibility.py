@@ -92,7 +92,7 @@ def test_axe_open_dialog(crm_world, logged_in_page, live_url, axe_script):
     assert_accessible(page, axe_script, "the dialog with the project suggestions open")
     page.keyboard.press("Escape")
     box.get_by_role("button", name="Save").click()
-    expect(box.locator("#id_description-error")).to_be_visible()
+    expect(box.locator("#id_description_error")).to_be_visible()
     assert_accessible(page, axe_script, "the dialog showing validation errors")
 
 

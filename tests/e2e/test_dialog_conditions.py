@@ -436,7 +436,8 @@ def test_the_description_counts_and_a_long_paste_is_an_error_not_cut(
     description = box.get_by_label("Description", exact=True)
     count = box.locator("#id_description-count")
     expect(count).to_have_text("0 / 2,048")
-    assert "id_description-count" in description.get_attribute("aria-describedby").split()
+    assert description.get_attribute("aria-describedby").split() == ["id_description_helptext"]
+    expect(box.locator("#id_description_helptext #id_description-count")).to_have_count(1)
 
     description.press_sequentially("Hei")
     expect(count).to_have_text("3 / 2,048")
@@ -451,7 +452,7 @@ def test_the_description_counts_and_a_long_paste_is_an_error_not_cut(
     shot(page, f"description-too-long-{size}")
 
     box.get_by_role("button", name="Save").click()
-    error = box.locator("#id_description-error")
+    error = box.locator("#id_description_error")
     expect(error).to_have_text("Keep the description to 2048 characters (it has 2100).")
     expect(description).to_be_focused()
     expect(description).to_have_value("ø" * 2100)

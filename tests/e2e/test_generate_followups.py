@@ -255,18 +255,18 @@ def test_validation_errors_shown_in_the_dialog_then_fixed(crm_world, logged_in_p
     # Still open, each error next to its field, tied to it, and focus on the first one.
     expect(box).to_be_visible()
     description = box.get_by_label("Description", exact=True)
-    error = box.locator("#id_description-error")
+    error = box.locator("#id_description_error")
     expect(error).to_have_text("Describe the follow-up.")
     expect(description).to_have_attribute("aria-invalid", "true")
     expect(description).to_have_attribute(
-        "aria-describedby", "id_description-hint id_description-count id_description-error"
+        "aria-describedby", "id_description_helptext id_description_error"
     )
     expect(description).to_be_focused()
-    expect(box.locator("#id_project_text-error")).to_have_text(
+    expect(box.locator("#id_project_text_error")).to_have_text(
         "No active project matches “Finnes ikke”."
     )
     expect(combo).to_have_attribute("aria-invalid", "true")
-    assert "id_project_text-error" in combo.get_attribute("aria-describedby").split()
+    assert "id_project_text_error" in combo.get_attribute("aria-describedby").split()
     # What was chosen is kept.
     assert (
         box.get_by_label("Type", exact=True).evaluate("s => s.options[s.selectedIndex].text")

@@ -127,7 +127,7 @@ def dialog_errors(page: Page, live_url: str, app: SimpleNamespace) -> None:
     expect(preview(box)).to_contain_text("5 follow-ups will be created")
     box.get_by_label("Description", exact=True).fill("")
     box.get_by_role("button", name="Save").click()
-    expect(box.locator("#id_description-error")).to_be_visible()
+    expect(box.locator("#id_description_error")).to_be_visible()
     expect(preview(box)).to_contain_text("5 follow-ups will be created")
 
 

@@ -150,7 +150,7 @@ def test_a_wrong_value_is_answered_next_to_its_field(
         assert message in text(response)
     else:
         error = re.search(
-            rf'<div class="errorlist" id="bulk_{field}-error">(.*?)</div>', html, re.S
+            rf'<div class="errorlist" id="bulk_{field}_error">(.*?)</div>', html, re.S
         )
         assert error and message in unescape(error.group(1)), html
     assert applied.status_code == 400

@@ -130,7 +130,10 @@ def test_the_description_has_a_counter_and_no_maxlength(login, salesperson, sele
 
     textarea = tag(html, r'textarea[^>]*name="description"')
     assert "maxlength" not in textarea
-    assert 'aria-describedby="id_description-hint id_description-count"' in textarea
+    assert 'aria-describedby="id_description_helptext"' in textarea
+    helptext = re.search(r'<div id="id_description_helptext">(.*?)</div>', html, re.S).group(1)
+    assert 'id="id_description-count"' in helptext  # the counter is read with the field
+    assert "At most 2,048 characters. Lists show the first line." in helptext
     counter = tag(html, r'p[^>]*id="id_description-count"')
     assert 'data-count-for="id_description"' in counter
     assert 'data-limit="2048"' in counter
@@ -150,7 +153,7 @@ def test_a_description_over_the_limit_is_an_error_next_to_it_and_kept_whole(
     html = response.content.decode()
     assert response.status_code == 200
     assert re.search(
-        r'id="id_description-error"[^>]*>\s*(<p>)?Keep the description to 2048 characters '
+        r'id="id_description_error"[^>]*>\s*(<p>)?Keep the description to 2048 characters '
         r"\(it has 2100\)\.",
         html,
     )
@@ -158,9 +161,7 @@ def test_a_description_over_the_limit_is_an_error_next_to_it_and_kept_whole(
     assert re.search(
         r'class="hint char-count over"[^>]*>2,100 / 2,048</p>', html.replace("\n", " ")
     )
-    assert 'aria-describedby="id_description-hint id_description-count id_description-error"' in (
-        html
-    )
+    assert 'aria-describedby="id_description_helptext id_description_error"' in html
     assert FollowUp.objects.count() == 0
 
 

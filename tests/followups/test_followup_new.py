@@ -90,7 +90,7 @@ def test_wrong_values_are_answered_next_to_their_fields(
 
     assert response.status_code == 200
     assert message in response.context["form"].errors[field][0]
-    assert f'id="id_{field}-error"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     assert not FollowUp.objects.exists()
 
 

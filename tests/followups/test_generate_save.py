@@ -23,6 +23,7 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation, OwnerMode
 from selections.models import Visibility
+from tests.helpers import tags
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def message(response) -> str:
 def error_next_to(response, field: str) -> str:
     """The error shown under one field (the block its aria-describedby points to)."""
     html = response.content.decode()
-    found = re.search(rf'<div class="errorlist" id="id_{field}-error">(.*?)</div>', html, re.S)
+    found = re.search(rf'<div class="errorlist" id="id_{field}_error">(.*?)</div>', html, re.S)
     assert found, f"no error next to {field}"
     return text(found.group(1))
 
@@ -275,7 +276,7 @@ def test_it_shows_the_form_again_with_the_values_kept(
     assert "<dialog" not in html
     assert error_next_to(response, "description") == "Describe the follow-up."
     assert "No active project matches “Ingen slikt”." in html
-    assert 'name="project_text" id="id_project_text" value="Ingen slikt"' in html
+    assert tags(html, "input", name="project_text", id="id_project_text", value="Ingen slikt")
     assert 'value="2026-06-15"' in html
     assert f'<option value="{priority.pk}" selected>' in html
     assert re.search(r'name="completed"[^>]* checked', html)

@@ -205,7 +205,7 @@ def test_a_filter_that_is_not_one_is_answered_next_to_its_field(
     response = login(salesperson).get(ACTIVITIES, params)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<div class="errorlist" id="filter_{field}-error"><p>{message}</p></div>' in html
+    assert f'<div class="errorlist" id="filter_{field}_error"><p>{message}</p></div>' in html
     assert 'aria-invalid="true"' in html
     assert order(response, world) == "bdca"  # that filter left out
 

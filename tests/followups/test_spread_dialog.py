@@ -32,7 +32,7 @@ def text(html: str) -> str:
 
 def error_next_to(response, field: str) -> str:
     html = response.content.decode()
-    found = re.search(rf'<div class="errorlist" id="id_{field}-error">(.*?)</div>', html, re.S)
+    found = re.search(rf'<div class="errorlist" id="id_{field}_error">(.*?)</div>', html, re.S)
     assert found, f"no error next to {field}"
     return text(found.group(1))
 

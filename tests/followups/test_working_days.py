@@ -78,5 +78,5 @@ def test_a_wrong_number_is_answered_next_to_the_field(
     )
 
     html = response.content.decode()
-    assert 'id="id_start_in_days-error"' in html and message in html
+    assert 'id="id_start_in_days_error"' in html and message in html
     assert not FollowUp.objects.exists()

@@ -16,11 +16,11 @@ URL = reverse("crm:settings")
 def test_the_defaults_are_notice_on_and_digest_off(login, salesperson):
     page = login(salesperson).get(URL).content.decode()
     assert (
-        'name="notify_assignments" aria-describedby="id_notify_assignments_hint" id="id_notify_assignments" checked'
+        'name="notify_assignments" aria-describedby="id_notify_assignments_helptext" id="id_notify_assignments" checked'
         in page
     )
     assert (
-        'name="morning_digest" aria-describedby="id_morning_digest_hint" id="id_morning_digest">'
+        'name="morning_digest" aria-describedby="id_morning_digest_helptext" id="id_morning_digest">'
         in page
     )
     assert "Make my calendar address" in page

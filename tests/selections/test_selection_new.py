@@ -23,7 +23,7 @@ def data(**changes) -> dict:
 def description_error(response) -> str:
     """The error shown next to the description field ("" if none)."""
     found = re.search(
-        r'<div class="errorlist" id="id_description-error">(.*?)</div>',
+        r'<div class="errorlist" id="id_description_error">(.*?)</div>',
         response.content.decode(),
         re.S,
     )
