@@ -383,8 +383,9 @@ def reference_sql(
     )
     where = "WHERE m.rn = 1" if one_per_company else "WHERE m.selection_id = %(sel)s"
     order = " ORDER BY m.company_id, m.person_id" if ordered else ""
+    # in_bulk as a generation writes it (the lean floor has the column too).
     cols = (
-        f"INSERT INTO {table} ({COLUMNS}) SELECT %(type)s, %(start)s, %(desc)s,"
+        f"INSERT INTO {table} (in_bulk, {COLUMNS}) SELECT %(bulk)s, %(type)s, %(start)s, %(desc)s,"
         " NULL, NULL, %(completed)s, NULL, %(me)s, %(now)s, %(now)s, %(gen)s, "
     )
     if mode == "our_contact":
@@ -467,12 +468,14 @@ def build_lean_floor(log) -> None:
         column("type_id", "bigint", False),
         column("generation_id", "bigint", True),
         column("priority_id", "bigint", True),
+        column("in_bulk", "boolean" if pg else "bool", False),
     ]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {LEAN}")
         cursor.execute(f"CREATE TABLE {LEAN} ({', '.join(columns)})")
         cursor.execute(
-            f"INSERT INTO {LEAN} ({COLUMNS}) SELECT {COLUMNS} FROM followups_followup ORDER BY id"
+            f"INSERT INTO {LEAN} (in_bulk, {COLUMNS})"
+            f" SELECT in_bulk, {COLUMNS} FROM followups_followup ORDER BY id"
         )
         cursor.execute(
             f"CREATE INDEX {LEAN}_open ON {LEAN} (owner_id, start_date, id) WHERE NOT completed"
@@ -742,6 +745,7 @@ def run(args) -> dict:
                     "me": me.pk,
                     "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
                     "gen": holder.pk,
+                    "bulk": True,
                     "owner": other.pk if mode == OwnerMode.OTHER else me.pk,
                 }
 
@@ -1192,6 +1196,7 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
         "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
         "gen": holder.pk,
         "owner": me.pk,
+        "bulk": True,
     }
     choices = Choices(type=kind, start_date=today, description="Benchmark")
     made: list = []

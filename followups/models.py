@@ -12,6 +12,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -236,6 +237,11 @@ class Generation(models.Model):
     selected_only = models.BooleanField(_("selected members only"), default=False)
     selected_count = models.PositiveIntegerField(_("members ticked"), default=0)
     created_count = models.PositiveIntegerField(_("follow-ups created"), default=0)
+    # A generation writes its rows in bulk (FollowUp.in_bulk): the cards find them
+    # through its own entries in the indexes led by the generation (of_party). False
+    # only for the generations made before that, whose rows are in the company and
+    # person indexes. Never changes afterwards.
+    in_bulk = models.BooleanField(_("rows written in bulk"), default=True, editable=False)
 
     objects = GenerationQuerySet.as_manager()
 
@@ -247,6 +253,61 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.selection_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.created_count}"
+
+
+def bulk_generations() -> models.QuerySet:
+    """The ids of the generations that may have rows written in bulk: those that did
+    (Generation.in_bulk), less those that have none left (undone with every row removed,
+    or none created). Rows a bulk change's undo puts back are not in bulk."""
+    return (
+        Generation.objects.filter(in_bulk=True)
+        .exclude(removed_count=F("created_count"))
+        .order_by()
+        .values("id")
+    )
+
+
+class InIds(In):
+    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`, which it
+    runs once and then uses as an index condition, one descent of the index per id,
+    also under an OR (where IN (subquery) would be a filter on every row read)."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def party_parts(column: str, party) -> tuple[Q, Q]:
+    """The one rule for "the follow-ups of this company" (column "company_id") or "of
+    this person" ("person_id"), whoever wrote them and whatever was changed since, as
+    its two parts (one by one, in bulk), each read off its own index; of_party is
+    either.
+
+    A follow-up created one by one is in the partial index on the column alone
+    (followups_by_company, followups_by_person: rows not in bulk). A generation's rows
+    are left out of those, so that writing 100,000 of them does not touch pages all over
+    them; they are found instead through the indexes led by the generation
+    (followups_bulk_by_company, followups_bulk_by_person), which a new generation writes
+    at their end: one short range for each generation (bulk_generations). A row keeps
+    in_bulk whatever is changed later (its company or person included): those indexes
+    follow the change.
+
+    `party`: an instance, an id, or a query of ids (the follow-ups of any of them)."""
+    if isinstance(party, models.QuerySet):
+        match = {f"{column}__in": party}
+    else:
+        match = {column: getattr(party, "pk", party)}
+    return (
+        Q(**match, in_bulk=False),
+        Q(InIds(F("generation_id"), bulk_generations()), **match, in_bulk=True),
+    )
+
+
+def of_party(column: str, party) -> Q:
+    """A company's or a person's follow-ups: either part of party_parts."""
+    one_by_one, in_bulk = party_parts(column, party)
+    return one_by_one | in_bulk
 
 
 class FollowUpQuerySet(models.QuerySet):
@@ -267,6 +328,16 @@ class FollowUpQuerySet(models.QuerySet):
         whose description or project may differ from their generation's (the partial
         index followups_open_edited holds the open ones)."""
         return self.filter(Q(generation__isnull=True) | ~Q(updated_at=F("created_at")))
+
+    def of_company(self, company) -> FollowUpQuerySet:
+        """The follow-ups of a company (an instance, an id, or a query of company ids):
+        see of_party."""
+        return self.filter(of_party("company_id", company))
+
+    def of_person(self, person) -> FollowUpQuerySet:
+        """The follow-ups of a person (an instance, an id, or a query of person ids):
+        see of_party."""
+        return self.filter(of_party("person_id", person))
 
     def visible_to(self, associate: Associate) -> FollowUpQuerySet:
         """The one rule for whose follow-ups an associate may see: their own, those they
@@ -331,8 +402,8 @@ class FollowUp(models.Model):
         db_index=False,
     )
     # Owner, company and person differ from row to row and keep their foreign-key
-    # constraints. Owner leads the composite indexes below; company and person have a
-    # single-column index each (the cards, and the cascade when one is deleted).
+    # constraints. Owner leads the composite indexes below; company and person are found
+    # as of_party says (the cards).
     owner = models.ForeignKey(
         Associate,
         on_delete=models.PROTECT,
@@ -385,6 +456,11 @@ class FollowUp(models.Model):
         related_name="followups",
         verbose_name=_("generation"),
         db_index=False,  # followups_by_generation starts with it
+    )
+    # Written by a generation (its Generation.in_bulk); never changed afterwards. The
+    # company and person indexes leave these rows out (see of_party).
+    in_bulk = models.BooleanField(
+        _("written in bulk"), default=False, db_default=False, editable=False
     )
 
     objects = FollowUpQuerySet.as_manager()
@@ -445,11 +521,24 @@ class FollowUp(models.Model):
                 fields=["generation", "completed", "start_date", "id"],
                 name="followups_by_generation",
             ),
-            # The company and person cards (a few hundred rows each, sorted when read).
-            # Single-column: a generation writes them in company order (see
-            # services._insert_followups), so each index page is written once.
-            models.Index(fields=["company"], name="followups_by_company"),
-            models.Index(fields=["person"], name="followups_by_person"),
+            # The company and person cards (a few hundred rows each, sorted when read):
+            # the rows created one by one here, a generation's rows in the two below,
+            # which it writes at their end, as it is newer than every row before it
+            # (see of_party).
+            models.Index(
+                fields=["company"], condition=Q(in_bulk=False), name="followups_by_company"
+            ),
+            models.Index(fields=["person"], condition=Q(in_bulk=False), name="followups_by_person"),
+            models.Index(
+                fields=["generation", "company"],
+                condition=Q(in_bulk=True),
+                name="followups_bulk_by_company",
+            ),
+            models.Index(
+                fields=["generation", "person"],
+                condition=Q(in_bulk=True),
+                name="followups_bulk_by_person",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,282 @@
+"""The one rule for a company's and a person's follow-ups (models.of_party): rows created
+one by one from the company and person indexes, a generation's rows (written in bulk)
+from the indexes led by the generation; every path that lists a card's follow-ups uses
+it, and reads it off indexes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.factories import CompanyFactory, FollowUpFactory, PersonFactory, SelectionFactory
+from followups import bulk, lists, services
+from followups.models import BulkAction, FollowUp, Generation, bulk_generations
+from followups.search import quick_search
+from followups.services import Choices
+from selections.models import SelectionMember
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="Fjord Fisk AS")
+
+
+@pytest.fixture
+def person(company):
+    return PersonFactory(first_name="Ingrid", last_name="Berg", company=company)
+
+
+def generate(selection, creator, kind) -> Generation:
+    generation, created = services.followups_generate(
+        selection=selection,
+        creator=creator,
+        key=uuid.uuid4(),
+        choices=Choices(type=kind, start_date=timezone.localdate(), description="Spring call"),
+    )
+    assert created
+    return generation
+
+
+def ids(queryset) -> set[int]:
+    return set(queryset.values_list("id", flat=True))
+
+
+@pytest.fixture
+def world(salesperson, call_type, company, person):
+    """At the company: one row made by hand, one at the person; two generations over a
+    selection of the company, the person and another company with its own person."""
+    other = CompanyFactory(name="Bore AS")
+    elsewhere = PersonFactory(first_name="Per", last_name="Vik", company=other)
+    selection = SelectionFactory(owner=salesperson, name="Kunder")
+    SelectionMember.objects.bulk_create(
+        [
+            SelectionMember(selection=selection, company=company),
+            SelectionMember(selection=selection, company=company, person=person),
+            SelectionMember(selection=selection, company=other, person=elsewhere),
+        ]
+    )
+    by_hand = FollowUpFactory(owner=salesperson, company=company)
+    at_person = FollowUpFactory(owner=salesperson, company=company, person=person)
+    first = generate(selection, salesperson, call_type)
+    second = generate(selection, salesperson, call_type)
+    return {
+        "other": other,
+        "elsewhere": elsewhere,
+        "by_hand": by_hand,
+        "at_person": at_person,
+        "first": first,
+        "second": second,
+        "selection": selection,
+    }
+
+
+def test_a_generation_writes_its_rows_in_bulk_and_rows_made_one_by_one_are_not(world):
+    assert world["first"].in_bulk and world["second"].in_bulk
+    assert set(
+        FollowUp.objects.filter(generation=world["first"]).values_list("in_bulk", flat=True)
+    ) == {True}
+    assert not FollowUp.objects.get(pk=world["by_hand"].pk).in_bulk
+    assert not FollowUp.objects.get(pk=world["at_person"].pk).in_bulk
+
+
+def test_a_companys_followups_are_its_own_whoever_wrote_them(world, company, person):
+    generated = ids(FollowUp.objects.filter(generation__in=[world["first"], world["second"]]))
+    expected = ids(FollowUp.objects.filter(company=company))
+    assert len(expected) == 2 + 2 * 2  # by hand 2; each generation 2 at the company
+
+    assert ids(FollowUp.objects.of_company(company)) == expected
+    assert ids(FollowUp.objects.of_company(company.pk)) == expected
+    assert expected - {world["by_hand"].pk, world["at_person"].pk} <= generated
+    assert ids(FollowUp.objects.of_person(person)) == ids(FollowUp.objects.filter(person=person))
+    assert ids(FollowUp.objects.of_company(world["other"])) == ids(
+        FollowUp.objects.filter(company=world["other"])
+    )
+    # A query of ids, as quick search asks.
+    both = type(company).objects.filter(pk__in=[company.pk, world["other"].pk]).values("id")
+    assert ids(FollowUp.objects.of_company(both)) == expected | ids(
+        FollowUp.objects.filter(company=world["other"])
+    )
+
+
+def test_a_generated_row_moved_to_another_company_is_found_there_only(world, salesperson, company):
+    row = FollowUp.objects.filter(generation=world["first"], company=company).first()
+    services.followup_save_changes(
+        followup=row, changes={"company": world["other"], "person": None}, by=salesperson
+    )
+
+    assert row.pk in ids(FollowUp.objects.of_company(world["other"]))
+    assert row.pk not in ids(FollowUp.objects.of_company(company))
+    assert FollowUp.objects.get(pk=row.pk).in_bulk  # still found through its generation
+
+
+def test_a_person_who_moved_keeps_their_followups_at_the_old_company(world, company, person):
+    person.company = world["other"]
+    person.save()
+    theirs = ids(FollowUp.objects.filter(person=person))
+    assert len(theirs) == 3  # one by hand, one in each generation
+
+    assert ids(FollowUp.objects.of_person(person)) == theirs
+    assert theirs <= ids(FollowUp.objects.of_company(company))  # written at the old one
+    assert not theirs & ids(FollowUp.objects.of_company(world["other"]))
+
+
+def test_rows_of_a_generation_made_before_the_bulk_rows_are_found_too(
+    world, salesperson, call_type, company
+):
+    """Generations made before rows were written in bulk (migration 0016) are not in
+    bulk, nor are their rows: the company and person indexes hold them."""
+    older = generate(world["selection"], salesperson, call_type)
+    Generation.objects.filter(pk=older.pk).update(in_bulk=False)
+    FollowUp.objects.filter(generation=older).update(in_bulk=False)
+
+    assert older.pk not in set(bulk_generations().values_list("id", flat=True))
+    assert ids(FollowUp.objects.filter(generation=older, company=company)) <= ids(
+        FollowUp.objects.of_company(company)
+    )
+
+
+def test_an_undone_generation_with_nothing_left_is_not_sought_and_put_back_rows_are_found(
+    world, salesperson, company
+):
+    first, second = world["first"], world["second"]
+    # One row of the second generation deleted by a bulk change, before its undo.
+    row = FollowUp.objects.filter(generation=second, company=company).first()
+    record = bulk.bulk_apply(
+        FollowUp.objects.filter(pk=row.pk), bulk.Change(BulkAction.DELETE), salesperson
+    )
+    services.generation_undo(generation=first, by=salesperson)
+    services.generation_undo(generation=second, by=salesperson)
+
+    sought = set(bulk_generations().values_list("id", flat=True))
+    assert first.pk not in sought  # undo removed every row it created
+    assert second.pk in sought  # one was deleted by the bulk change (and may come back)
+    assert ids(FollowUp.objects.of_company(company)) == {
+        world["by_hand"].pk,
+        world["at_person"].pk,
+    }
+
+    bulk.bulk_undo(record, salesperson)  # the deleted row back, not in bulk
+    back = FollowUp.objects.get(pk=row.pk)
+    assert back.generation_id == second.pk and not back.in_bulk
+    assert row.pk in ids(FollowUp.objects.of_company(company))
+
+
+def test_every_path_of_a_card_uses_the_rule(world, login, salesperson, company, person):
+    """The card's Activities tab, its count, its export and its bulk change list the
+    same rows; quick search finds a generated row by its company's name."""
+    expected = ids(FollowUp.objects.filter(company=company))
+    assert ids(lists.card_rows(salesperson, company=company)) == expected
+    assert ids(lists.card_rows(salesperson, company=company.pk)) == expected
+    assert ids(lists.card_rows(salesperson, person=person.pk)) == ids(
+        FollowUp.objects.filter(person=person)
+    )
+    client = login(salesperson)
+    response = client.get(reverse("crm:company", args=[company.pk]))
+    assert response.context["total"] == len(expected)
+    export = client.get(
+        reverse("followups:export", args=["csv"]), {"source": "company", "card": company.pk}
+    )
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(expected)
+
+    generated = FollowUp.objects.filter(generation=world["first"], company=world["other"])
+    found = quick_search(salesperson, "Bore").followups
+    assert set(ids(generated)) <= {f.pk for f in found}
+
+
+# --- plans --------------------------------------------------------------------------
+
+
+def _plan(sql: str, params) -> str:
+    """The plan of a query, PostgreSQL told to avoid scans where it can (it would scan a
+    table this small)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+            try:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                return "\n".join(row[0] for row in cursor.fetchall())
+            finally:
+                cursor.execute("RESET enable_seqscan")
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+def _assert_no_scan(plan: str) -> None:
+    assert "Seq Scan on followups_followup" not in plan, plan
+    assert not re.search(r"SCAN followups_followup(?! USING)", plan), plan
+
+
+@pytest.mark.parametrize("side", ["company", "person"])
+def test_a_cards_queries_read_its_rows_off_the_indexes(world, salesperson, company, person, side):
+    """The card's page (sorted newest first), its count: the rows made one by one from
+    the column's partial index, a generation's from the index led by the generation;
+    never the whole follow-ups' table."""
+    rows = lists.card_rows(salesperson, **{side: company if side == "company" else person})
+    for query in (
+        rows.order_by("-start_date", "-id").values("id")[:51],
+        rows.values("id"),  # what the count reads
+    ):
+        plan = _plan(*query.query.sql_with_params())
+        assert f"followups_by_{side}" in plan, plan
+        assert f"followups_bulk_by_{side}" in plan, plan
+        _assert_no_scan(plan)
+
+
+# --- the migration ------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_keeps_the_rows_already_there_in_the_company_and_person_indexes(
+    salesperson, call_type, company
+):
+    """Before 0016 there is no in_bulk; after it the rows and generations already there
+    are not in bulk (found as before), and a generation made after it is."""
+    executor = MigrationExecutor(connection)
+    before, after = ("followups", "0015_generation_jobs"), ("followups", "0016_cards_off_bulk_rows")
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps
+        OldGeneration = old.get_model("followups", "Generation")
+        OldFollowUp = old.get_model("followups", "FollowUp")
+        now = timezone.now()
+        generation = OldGeneration.objects.create(
+            key=uuid.uuid4(),
+            created_by_id=salesperson.pk,
+            selection_name="Kunder",
+            type_id=call_type.pk,
+            start_date=now.date(),
+            description="Old",
+            owner_mode="mine",
+            created_count=1,
+        )
+        row = OldFollowUp.objects.create(
+            type_id=call_type.pk,
+            start_date=now.date(),
+            description="Old",
+            owner_id=salesperson.pk,
+            company_id=company.pk,
+            created_by_id=salesperson.pk,
+            created_at=now,
+            updated_at=now,
+            generation_id=generation.pk,
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert not Generation.objects.get(pk=generation.pk).in_bulk
+    assert not FollowUp.objects.get(pk=row.pk).in_bulk
+    assert ids(FollowUp.objects.of_company(company)) == {row.pk}
+    assert Generation(created_by=salesperson).in_bulk  # every new one
+    assert after in MigrationLoader(connection).applied_migrations
