@@ -383,9 +383,8 @@ def reference_sql(
     )
     where = "WHERE m.rn = 1" if one_per_company else "WHERE m.selection_id = %(sel)s"
     order = " ORDER BY m.company_id, m.person_id" if ordered else ""
-    # in_bulk as a generation writes it (the lean floor has the column too).
     cols = (
-        f"INSERT INTO {table} (in_bulk, {COLUMNS}) SELECT %(bulk)s, %(type)s, %(start)s, %(desc)s,"
+        f"INSERT INTO {table} ({COLUMNS}) SELECT %(type)s, %(start)s, %(desc)s,"
         " NULL, NULL, %(completed)s, NULL, %(me)s, %(now)s, %(now)s, %(gen)s, "
     )
     if mode == "our_contact":
@@ -468,14 +467,12 @@ def build_lean_floor(log) -> None:
         column("type_id", "bigint", False),
         column("generation_id", "bigint", True),
         column("priority_id", "bigint", True),
-        column("in_bulk", "boolean" if pg else "bool", False),
     ]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {LEAN}")
         cursor.execute(f"CREATE TABLE {LEAN} ({', '.join(columns)})")
         cursor.execute(
-            f"INSERT INTO {LEAN} (in_bulk, {COLUMNS})"
-            f" SELECT in_bulk, {COLUMNS} FROM followups_followup ORDER BY id"
+            f"INSERT INTO {LEAN} ({COLUMNS}) SELECT {COLUMNS} FROM followups_followup ORDER BY id"
         )
         cursor.execute(
             f"CREATE INDEX {LEAN}_open ON {LEAN} (owner_id, start_date, id) WHERE NOT completed"
@@ -745,7 +742,6 @@ def run(args) -> dict:
                     "me": me.pk,
                     "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
                     "gen": holder.pk,
-                    "bulk": True,
                     "owner": other.pk if mode == OwnerMode.OTHER else me.pk,
                 }
 
@@ -1020,8 +1016,50 @@ def run(args) -> dict:
     for url, name, target in pages:
         seconds, queries = timed(lambda url=url: client.get(url), repeat * 2)
         record(f"GET {name}", seconds, queries, target=target)
+    many_generations(record, client, repeat, generation, company, person, total)
     bulk_figures(args, record, results, me, total)
     return results
+
+
+def many_generations(record, client, repeat, generation, company, person, total: int) -> None:
+    """The cards and quick search with many more generations: a card reads one range of
+    an index per generation with rows (followups.models.party_parts). As many
+    generations as one for every 200 follow-ups, added (with no rows of their own, so
+    only the ranges they add are measured) and rolled back afterwards."""
+    from django.db import transaction
+
+    from followups.models import Generation
+
+    many = max(10, total // 200)
+    print(f"\nCards and quick search with {many:,} more generations")
+    fields = {
+        f.attname: getattr(generation, f.attname)
+        for f in Generation._meta.concrete_fields
+        if f.attname not in ("id", "key")
+    }
+    with transaction.atomic():
+        Generation.objects.bulk_create(
+            (
+                Generation(
+                    **{**fields, "key": uuid.uuid4(), "created_count": 1, "removed_count": 0}
+                )
+                for _ in range(many)
+            ),
+            batch_size=1000,
+        )
+        for url, name in (
+            (f"/crm/companies/{company.pk}/", "company card, activities"),
+            (f"/crm/persons/{person.pk}/", "person card, activities"),
+            ("/activities/search/?q=Company 12", "quick search q='Company 12'"),
+        ):
+            seconds, queries = timed(lambda url=url: client.get(url), repeat * 2)
+            record(
+                f"GET {name}, {many:,} more generations",
+                seconds,
+                queries,
+                target=TARGETS["search_ms" if "search" in url else "activity_ms"],
+            )
+        transaction.set_rollback(True)
 
 
 def bulk_figures(args, record, results, me, total: int) -> None:
@@ -1196,7 +1234,6 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
         "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
         "gen": holder.pk,
         "owner": me.pk,
-        "bulk": True,
     }
     choices = Choices(type=kind, start_date=today, description="Benchmark")
     made: list = []

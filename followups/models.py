@@ -237,12 +237,6 @@ class Generation(models.Model):
     selected_only = models.BooleanField(_("selected members only"), default=False)
     selected_count = models.PositiveIntegerField(_("members ticked"), default=0)
     created_count = models.PositiveIntegerField(_("follow-ups created"), default=0)
-    # A generation writes its rows in bulk (FollowUp.in_bulk): the cards find them
-    # through its own entries in the indexes led by the generation (of_party). False
-    # only for the generations made before that, whose rows are in the company and
-    # person indexes. Never changes afterwards.
-    in_bulk = models.BooleanField(_("rows written in bulk"), default=True, editable=False)
-
     objects = GenerationQuerySet.as_manager()
 
     class Meta:
@@ -255,16 +249,11 @@ class Generation(models.Model):
         return f"{self.selection_name} · {self.created_at:%Y-%m-%d %H:%M} · {self.created_count}"
 
 
-def bulk_generations() -> models.QuerySet:
-    """The ids of the generations that may have rows written in bulk: those that did
-    (Generation.in_bulk), less those that have none left (undone with every row removed,
-    or none created). Rows a bulk change's undo puts back are not in bulk."""
-    return (
-        Generation.objects.filter(in_bulk=True)
-        .exclude(removed_count=F("created_count"))
-        .order_by()
-        .values("id")
-    )
+def generations_with_rows() -> models.QuerySet:
+    """The ids of the generations that may still have follow-ups: every one but those
+    that created none, or whose undo removed every one they created (a follow-up a bulk
+    change deleted and its undo put back was not there for the undo to remove)."""
+    return Generation.objects.exclude(removed_count=F("created_count")).order_by().values("id")
 
 
 class InIds(In):
@@ -281,17 +270,18 @@ class InIds(In):
 def party_parts(column: str, party) -> tuple[Q, Q]:
     """The one rule for "the follow-ups of this company" (column "company_id") or "of
     this person" ("person_id"), whoever wrote them and whatever was changed since, as
-    its two parts (one by one, in bulk), each read off its own index; of_party is
-    either.
+    its two parts (created one by one, generated), each one or more ranges of the same
+    index; of_party is either.
 
-    A follow-up created one by one is in the partial index on the column alone
-    (followups_by_company, followups_by_person: rows not in bulk). A generation's rows
-    are left out of those, so that writing 100,000 of them does not touch pages all over
-    them; they are found instead through the indexes led by the generation
-    (followups_bulk_by_company, followups_bulk_by_person), which a new generation writes
-    at their end: one short range for each generation (bulk_generations). A row keeps
-    in_bulk whatever is changed later (its company or person included): those indexes
-    follow the change.
+    The company's and the person's index lead with the generation:
+    followups_company_by_gen (generation, company) and
+    followups_person_by_gen (generation, person). A generation is newer than
+    every row before it, so its 100,000 rows are written at the end of those indexes
+    (in company order for the first), where an index on the company alone would have
+    them land on pages all over it. A card reads one short range per generation
+    (generations_with_rows), and one more for the rows created one by one (no
+    generation). A row changed later (its company or person included) moves within the
+    index with the change.
 
     `party`: an instance, an id, or a query of ids (the follow-ups of any of them)."""
     if isinstance(party, models.QuerySet):
@@ -299,15 +289,15 @@ def party_parts(column: str, party) -> tuple[Q, Q]:
     else:
         match = {column: getattr(party, "pk", party)}
     return (
-        Q(**match, in_bulk=False),
-        Q(InIds(F("generation_id"), bulk_generations()), **match, in_bulk=True),
+        Q(generation_id__isnull=True, **match),
+        Q(InIds(F("generation_id"), generations_with_rows()), **match),
     )
 
 
 def of_party(column: str, party) -> Q:
     """A company's or a person's follow-ups: either part of party_parts."""
-    one_by_one, in_bulk = party_parts(column, party)
-    return one_by_one | in_bulk
+    one_by_one, generated = party_parts(column, party)
+    return one_by_one | generated
 
 
 class FollowUpQuerySet(models.QuerySet):
@@ -457,11 +447,6 @@ class FollowUp(models.Model):
         verbose_name=_("generation"),
         db_index=False,  # followups_by_generation starts with it
     )
-    # Written by a generation (its Generation.in_bulk); never changed afterwards. The
-    # company and person indexes leave these rows out (see of_party).
-    in_bulk = models.BooleanField(
-        _("written in bulk"), default=False, db_default=False, editable=False
-    )
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -521,24 +506,11 @@ class FollowUp(models.Model):
                 fields=["generation", "completed", "start_date", "id"],
                 name="followups_by_generation",
             ),
-            # The company and person cards (a few hundred rows each, sorted when read):
-            # the rows created one by one here, a generation's rows in the two below,
-            # which it writes at their end, as it is newer than every row before it
-            # (see of_party).
-            models.Index(
-                fields=["company"], condition=Q(in_bulk=False), name="followups_by_company"
-            ),
-            models.Index(fields=["person"], condition=Q(in_bulk=False), name="followups_by_person"),
-            models.Index(
-                fields=["generation", "company"],
-                condition=Q(in_bulk=True),
-                name="followups_bulk_by_company",
-            ),
-            models.Index(
-                fields=["generation", "person"],
-                condition=Q(in_bulk=True),
-                name="followups_bulk_by_person",
-            ),
+            # The company and person cards (a few hundred rows each, sorted when read),
+            # led by the generation so that a generation writes them at their end
+            # (see party_parts); the rows created one by one under no generation.
+            models.Index(fields=["generation", "company"], name="followups_company_by_gen"),
+            models.Index(fields=["generation", "person"], name="followups_person_by_gen"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ A follow-up is found by its description or project, or by its company or person:
 
 - by its company or person: the companies and persons whose name starts with the text
   (off their name indexes), then their follow-ups (as models.of_party finds them: off
-  the follow-ups' company and person indexes, and a generation's off its own);
+  the follow-ups' company and person indexes, one range per generation);
 - by its description or project, without reading every follow-up. A generation writes
   its description and project into every row it creates, so an untouched row of a
   generation matches exactly when its generation does: the generations whose text

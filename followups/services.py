@@ -733,8 +733,8 @@ def _insert_followups(
     sql = (
         f"INSERT INTO {_table(FollowUp)} (type_id, start_date, description, project_id,"
         " priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
-        " generation_id, in_bulk, owner_id, company_id, person_id)"
-        f" SELECT %s, {start}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        " generation_id, owner_id, company_id, person_id)"
+        f" SELECT %s, {start}, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
         " r.owner_id, r.company_id, r.person_id"
         # In the order of the company and person indexes: each of their pages is then
         # written once, instead of once for every row that lands on it.
@@ -752,7 +752,6 @@ def _insert_followups(
         stamp,
         stamp,
         generation.pk,
-        generation.in_bulk,  # see models.of_party
         *row_params,
     ]
     if chunk_size is not None:

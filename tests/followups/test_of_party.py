@@ -1,7 +1,7 @@
-"""The one rule for a company's and a person's follow-ups (models.of_party): rows created
-one by one from the company and person indexes, a generation's rows (written in bulk)
-from the indexes led by the generation; every path that lists a card's follow-ups uses
-it, and reads it off indexes."""
+"""The one rule for a company's and a person's follow-ups (models.party_parts, of_party):
+off the indexes led by the generation, one range for the rows created one by one and one
+per generation; every path that lists a card's follow-ups uses it, and reads it off
+those indexes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from crm.factories import CompanyFactory, FollowUpFactory, PersonFactory, SelectionFactory
 from followups import bulk, lists, services
-from followups.models import BulkAction, FollowUp, Generation, bulk_generations
+from followups.models import BulkAction, FollowUp, Generation, generations_with_rows
 from followups.search import quick_search
 from followups.services import Choices
 from selections.models import SelectionMember
@@ -79,15 +79,6 @@ def world(salesperson, call_type, company, person):
     }
 
 
-def test_a_generation_writes_its_rows_in_bulk_and_rows_made_one_by_one_are_not(world):
-    assert world["first"].in_bulk and world["second"].in_bulk
-    assert set(
-        FollowUp.objects.filter(generation=world["first"]).values_list("in_bulk", flat=True)
-    ) == {True}
-    assert not FollowUp.objects.get(pk=world["by_hand"].pk).in_bulk
-    assert not FollowUp.objects.get(pk=world["at_person"].pk).in_bulk
-
-
 def test_a_companys_followups_are_its_own_whoever_wrote_them(world, company, person):
     generated = ids(FollowUp.objects.filter(generation__in=[world["first"], world["second"]]))
     expected = ids(FollowUp.objects.filter(company=company))
@@ -115,7 +106,6 @@ def test_a_generated_row_moved_to_another_company_is_found_there_only(world, sal
 
     assert row.pk in ids(FollowUp.objects.of_company(world["other"]))
     assert row.pk not in ids(FollowUp.objects.of_company(company))
-    assert FollowUp.objects.get(pk=row.pk).in_bulk  # still found through its generation
 
 
 def test_a_person_who_moved_keeps_their_followups_at_the_old_company(world, company, person):
@@ -129,19 +119,12 @@ def test_a_person_who_moved_keeps_their_followups_at_the_old_company(world, comp
     assert not theirs & ids(FollowUp.objects.of_company(world["other"]))
 
 
-def test_rows_of_a_generation_made_before_the_bulk_rows_are_found_too(
-    world, salesperson, call_type, company
-):
-    """Generations made before rows were written in bulk (migration 0016) are not in
-    bulk, nor are their rows: the company and person indexes hold them."""
-    older = generate(world["selection"], salesperson, call_type)
-    Generation.objects.filter(pk=older.pk).update(in_bulk=False)
-    FollowUp.objects.filter(generation=older).update(in_bulk=False)
-
-    assert older.pk not in set(bulk_generations().values_list("id", flat=True))
-    assert ids(FollowUp.objects.filter(generation=older, company=company)) <= ids(
-        FollowUp.objects.of_company(company)
-    )
+def test_a_generation_that_created_nothing_is_not_sought(world, salesperson, call_type):
+    empty = SelectionFactory(owner=salesperson, name="Tom")
+    nothing = generate(empty, salesperson, call_type)
+    assert nothing.created_count == 0
+    sought = set(generations_with_rows().values_list("id", flat=True))
+    assert sought == {world["first"].pk, world["second"].pk}
 
 
 def test_an_undone_generation_with_nothing_left_is_not_sought_and_put_back_rows_are_found(
@@ -156,7 +139,7 @@ def test_an_undone_generation_with_nothing_left_is_not_sought_and_put_back_rows_
     services.generation_undo(generation=first, by=salesperson)
     services.generation_undo(generation=second, by=salesperson)
 
-    sought = set(bulk_generations().values_list("id", flat=True))
+    sought = set(generations_with_rows().values_list("id", flat=True))
     assert first.pk not in sought  # undo removed every row it created
     assert second.pk in sought  # one was deleted by the bulk change (and may come back)
     assert ids(FollowUp.objects.of_company(company)) == {
@@ -164,9 +147,8 @@ def test_an_undone_generation_with_nothing_left_is_not_sought_and_put_back_rows_
         world["at_person"].pk,
     }
 
-    bulk.bulk_undo(record, salesperson)  # the deleted row back, not in bulk
-    back = FollowUp.objects.get(pk=row.pk)
-    assert back.generation_id == second.pk and not back.in_bulk
+    bulk.bulk_undo(record, salesperson)  # the deleted row back, with its generation
+    assert FollowUp.objects.get(pk=row.pk).generation_id == second.pk
     assert row.pk in ids(FollowUp.objects.of_company(company))
 
 
@@ -218,17 +200,15 @@ def _assert_no_scan(plan: str) -> None:
 
 @pytest.mark.parametrize("side", ["company", "person"])
 def test_a_cards_queries_read_its_rows_off_the_indexes(world, salesperson, company, person, side):
-    """The card's page (sorted newest first), its count: the rows made one by one from
-    the column's partial index, a generation's from the index led by the generation;
-    never the whole follow-ups' table."""
+    """The card's page (sorted newest first), its count: ranges of the index led by the
+    generation, never the whole follow-ups' table."""
     rows = lists.card_rows(salesperson, **{side: company if side == "company" else person})
     for query in (
         rows.order_by("-start_date", "-id").values("id")[:51],
         rows.values("id"),  # what the count reads
     ):
         plan = _plan(*query.query.sql_with_params())
-        assert f"followups_by_{side}" in plan, plan
-        assert f"followups_bulk_by_{side}" in plan, plan
+        assert f"followups_{side}_by_gen" in plan, plan
         _assert_no_scan(plan)
 
 
@@ -236,16 +216,15 @@ def test_a_cards_queries_read_its_rows_off_the_indexes(world, salesperson, compa
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_keeps_the_rows_already_there_in_the_company_and_person_indexes(
+def test_the_migration_puts_every_row_already_there_in_the_new_indexes(
     salesperson, call_type, company
 ):
-    """Before 0016 there is no in_bulk; after it the rows and generations already there
-    are not in bulk (found as before), and a generation made after it is."""
+    """Rows written before 0016, one by one and generated, are on the card after it."""
     executor = MigrationExecutor(connection)
-    before, after = ("followups", "0015_generation_jobs"), ("followups", "0016_cards_off_bulk_rows")
-    executor.migrate([before])
+    before = [("followups", "0015_generation_jobs")]
+    executor.migrate(before)
     try:
-        old = executor.loader.project_state([before]).apps
+        old = executor.loader.project_state(before).apps
         OldGeneration = old.get_model("followups", "Generation")
         OldFollowUp = old.get_model("followups", "FollowUp")
         now = timezone.now()
@@ -259,24 +238,31 @@ def test_the_migration_keeps_the_rows_already_there_in_the_company_and_person_in
             owner_mode="mine",
             created_count=1,
         )
-        row = OldFollowUp.objects.create(
-            type_id=call_type.pk,
-            start_date=now.date(),
-            description="Old",
-            owner_id=salesperson.pk,
-            company_id=company.pk,
-            created_by_id=salesperson.pk,
-            created_at=now,
-            updated_at=now,
-            generation_id=generation.pk,
-        )
+        rows = [
+            OldFollowUp.objects.create(
+                type_id=call_type.pk,
+                start_date=now.date(),
+                description="Old",
+                owner_id=salesperson.pk,
+                company_id=company.pk,
+                created_by_id=salesperson.pk,
+                created_at=now,
+                updated_at=now,
+                generation_id=generation_id,
+            ).pk
+            for generation_id in (generation.pk, None)
+        ]
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
 
-    assert not Generation.objects.get(pk=generation.pk).in_bulk
-    assert not FollowUp.objects.get(pk=row.pk).in_bulk
-    assert ids(FollowUp.objects.of_company(company)) == {row.pk}
-    assert Generation(created_by=salesperson).in_bulk  # every new one
-    assert after in MigrationLoader(connection).applied_migrations
+    assert ("followups", "0016_cards_led_by_generation") in MigrationLoader(
+        connection
+    ).applied_migrations
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "followups_followup")
+    assert constraints["followups_company_by_gen"]["columns"] == ["generation_id", "company_id"]
+    assert constraints["followups_person_by_gen"]["columns"] == ["generation_id", "person_id"]
+    assert "followups_by_company" not in constraints
+    assert ids(FollowUp.objects.of_company(company)) == set(rows)
