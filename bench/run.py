@@ -1019,8 +1019,50 @@ def run(args) -> dict:
     for url, name, target in pages:
         seconds, queries = timed(lambda url=url: client.get(url), repeat * 2)
         record(f"GET {name}", seconds, queries, target=target)
+    many_generations(record, client, repeat, generation, company, person, total)
     bulk_figures(args, record, results, me, total)
     return results
+
+
+def many_generations(record, client, repeat, generation, company, person, total: int) -> None:
+    """The cards and quick search with many more generations: a card reads one range of
+    an index per generation with rows (followups.models.party_parts). As many
+    generations as one for every 200 follow-ups, added (with no rows of their own, so
+    only the ranges they add are measured) and rolled back afterwards."""
+    from django.db import transaction
+
+    from followups.models import Generation
+
+    many = max(10, total // 200)
+    print(f"\nCards and quick search with {many:,} more generations")
+    fields = {
+        f.attname: getattr(generation, f.attname)
+        for f in Generation._meta.concrete_fields
+        if f.attname not in ("id", "key")
+    }
+    with transaction.atomic():
+        Generation.objects.bulk_create(
+            (
+                Generation(
+                    **{**fields, "key": uuid.uuid4(), "created_count": 1, "removed_count": 0}
+                )
+                for _ in range(many)
+            ),
+            batch_size=1000,
+        )
+        for url, name in (
+            (f"/crm/companies/{company.pk}/", "company card, activities"),
+            (f"/crm/persons/{person.pk}/", "person card, activities"),
+            ("/activities/search/?q=Company 12", "quick search q='Company 12'"),
+        ):
+            seconds, queries = timed(lambda url=url: client.get(url), repeat * 2)
+            record(
+                f"GET {name}, {many:,} more generations",
+                seconds,
+                queries,
+                target=TARGETS["search_ms" if "search" in url else "activity_ms"],
+            )
+        transaction.set_rollback(True)
 
 
 def bulk_figures(args, record, results, me, total: int) -> None:

@@ -158,7 +158,7 @@ def scope_of(request: CrmRequest, form: BulkForm) -> QuerySet:
     elif source == "history":
         rows = lists.history_rows(request.associate)
     elif source in ("company", "person"):
-        rows = lists.card_rows(request.associate, **{f"{source}_id": data.get("card") or 0})
+        rows = lists.card_rows(request.associate, **{source: data.get("card") or 0})
     else:
         show = data.get("show") or ""
         if show not in FILTERS:

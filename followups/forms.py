@@ -273,6 +273,20 @@ START_DATE = StyleDateField(
 COMPLETED = forms.BooleanField(label=_("Completed"), required=False)
 
 
+class PickedIdField(forms.CharField):
+    """The id picked from the combobox's list, in a hidden input: anything but an id is
+    no pick (the text then decides), never an error nobody could see."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> str:
+        text = str(value or "").strip()
+        return text if text.isascii() and text.isdigit() and len(text) < 19 else ""
+
+
 class FollowUpFields(forms.Form):
     """The fields of a follow-up as a person fills them in, with their rules, for every
     form that writes follow-ups: the Generate follow-ups dialog, a new follow-up, an
@@ -300,7 +314,7 @@ class FollowUpFields(forms.Form):
         },
     )
     project_text = ProjectField()
-    project = forms.CharField(required=False, widget=forms.HiddenInput)  # id picked from the list
+    project = PickedIdField()
     priority = forms.ModelChoiceField(
         label=_("Priority"),
         queryset=Priority.objects.active(),

@@ -245,10 +245,12 @@ def history_rows(associate) -> QuerySet:
     return FollowUp.objects.filter(owner=associate)
 
 
-def card_rows(associate, **where) -> QuerySet:
+def card_rows(associate, *, company=None, person=None) -> QuerySet:
     """A company's or a person's Activities tab: the follow-ups this associate may see
-    (company=… or person=…), completed ones included."""
-    return FollowUp.objects.visible_to(associate).filter(**where)
+    of that company or person (an instance or an id; see models.of_party), completed
+    ones included."""
+    visible = FollowUp.objects.visible_to(associate)
+    return visible.of_company(company) if company is not None else visible.of_person(person)
 
 
 def generation_rows(associate, generation) -> QuerySet:

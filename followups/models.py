@@ -12,6 +12,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -236,7 +237,6 @@ class Generation(models.Model):
     selected_only = models.BooleanField(_("selected members only"), default=False)
     selected_count = models.PositiveIntegerField(_("members ticked"), default=0)
     created_count = models.PositiveIntegerField(_("follow-ups created"), default=0)
-
     objects = GenerationQuerySet.as_manager()
 
     class Meta:
@@ -260,6 +260,57 @@ def overdue_on(day: date) -> Q:
     return Q(completed=False, start_date__lt=day)
 
 
+def generations_with_rows() -> models.QuerySet:
+    """The ids of the generations that may still have follow-ups: every one but those
+    that created none, or whose undo removed every one they created (a follow-up a bulk
+    change deleted and its undo put back was not there for the undo to remove)."""
+    return Generation.objects.exclude(removed_count=F("created_count")).order_by().values("id")
+
+
+class InIds(In):
+    """`column IN (subquery)`; on PostgreSQL `column = ANY(ARRAY(subquery))`, which it
+    runs once and then uses as an index condition, one descent of the index per id,
+    also under an OR (where IN (subquery) would be a filter on every row read)."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def party_parts(column: str, party) -> tuple[Q, Q]:
+    """The one rule for "the follow-ups of this company" (column "company_id") or "of
+    this person" ("person_id"), whoever wrote them and whatever was changed since, as
+    its two parts (created one by one, generated), each one or more ranges of the same
+    index; of_party is either.
+
+    The company's and the person's index lead with the generation:
+    followups_company_by_gen (generation, company) and
+    followups_person_by_gen (generation, person). A generation is newer than
+    every row before it, so its 100,000 rows are written at the end of those indexes
+    (in company order for the first), where an index on the company alone would have
+    them land on pages all over it. A card reads one short range per generation
+    (generations_with_rows), and one more for the rows created one by one (no
+    generation). A row changed later (its company or person included) moves within the
+    index with the change.
+
+    `party`: an instance, an id, or a query of ids (the follow-ups of any of them)."""
+    if isinstance(party, models.QuerySet):
+        match = {f"{column}__in": party}
+    else:
+        match = {column: getattr(party, "pk", party)}
+    return (
+        Q(generation_id__isnull=True, **match),
+        Q(InIds(F("generation_id"), generations_with_rows()), **match),
+    )
+
+
+def of_party(column: str, party) -> Q:
+    """A company's or a person's follow-ups: either part of party_parts."""
+    one_by_one, generated = party_parts(column, party)
+    return one_by_one | generated
+
+
 class FollowUpQuerySet(models.QuerySet):
     def open(self) -> FollowUpQuerySet:
         return self.filter(completed=False)
@@ -278,6 +329,16 @@ class FollowUpQuerySet(models.QuerySet):
         whose description or project may differ from their generation's (the partial
         index followups_open_edited holds the open ones)."""
         return self.filter(Q(generation__isnull=True) | ~UNTOUCHED)
+
+    def of_company(self, company) -> FollowUpQuerySet:
+        """The follow-ups of a company (an instance, an id, or a query of company ids):
+        see of_party."""
+        return self.filter(of_party("company_id", company))
+
+    def of_person(self, person) -> FollowUpQuerySet:
+        """The follow-ups of a person (an instance, an id, or a query of person ids):
+        see of_party."""
+        return self.filter(of_party("person_id", person))
 
     def visible_to(self, associate: Associate) -> FollowUpQuerySet:
         """The one rule for whose follow-ups an associate may see: their own, those they
@@ -342,8 +403,8 @@ class FollowUp(models.Model):
         db_index=False,
     )
     # Owner, company and person differ from row to row and keep their foreign-key
-    # constraints. Owner leads the composite indexes below; company and person have a
-    # single-column index each (the cards, and the cascade when one is deleted).
+    # constraints. Owner leads the composite indexes below; company and person are found
+    # as of_party says (the cards).
     owner = models.ForeignKey(
         Associate,
         on_delete=models.PROTECT,
@@ -454,11 +515,11 @@ class FollowUp(models.Model):
                 fields=["generation", "completed", "start_date", "id"],
                 name="followups_by_generation",
             ),
-            # The company and person cards (a few hundred rows each, sorted when read).
-            # Single-column: a generation writes them in company order (see
-            # services._insert_followups), so each index page is written once.
-            models.Index(fields=["company"], name="followups_by_company"),
-            models.Index(fields=["person"], name="followups_by_person"),
+            # The company and person cards (a few hundred rows each, sorted when read),
+            # led by the generation so that a generation writes them at their end
+            # (see party_parts); the rows created one by one under no generation.
+            models.Index(fields=["generation", "company"], name="followups_company_by_gen"),
+            models.Index(fields=["generation", "person"], name="followups_person_by_gen"),
         ]
 
     def __str__(self) -> str:

@@ -4,8 +4,8 @@ an associate may see, each group found off an index at any size of the follow-up
 A follow-up is found by its description or project, or by its company or person:
 
 - by its company or person: the companies and persons whose name starts with the text
-  (off their name indexes), then their follow-ups (off the follow-ups' company and
-  person indexes);
+  (off their name indexes), then their follow-ups (as models.of_party finds them: off
+  the follow-ups' company and person indexes, one range per generation);
 - by its description or project, without reading every follow-up. A generation writes
   its description and project into every row it creates, so an untouched row of a
   generation matches exactly when its generation does: the generations whose text
@@ -27,7 +27,7 @@ from django.db.models.expressions import RawSQL
 
 from crm.models import Associate, Company, MatchKey, Person, fold_case, starting_with
 
-from .models import FollowUp, Generation
+from .models import FollowUp, Generation, party_parts
 
 SEARCH_LIMIT = 10
 CARD_LIMIT = 5  # companies, and persons, shown in the type-ahead
@@ -76,8 +76,16 @@ def matching_followups(associate: Associate, text: str, generations: list[int]) 
     visible = FollowUp.objects.visible_to(associate).open()
     words = Q(description__unicode_icontains=text) | Q(project__name__unicode_icontains=text)
     parts = [
-        visible.filter(company__in=companies_named(text).values("id")[:PARTY_LIMIT]),
-        *(visible.filter(person__in=p.values("id")[:PARTY_LIMIT]) for p in persons_named(text)),
+        # Each part of the rule on its own (an OR of them would read every open row on
+        # PostgreSQL, which cannot join the names' subquery under an OR).
+        *(
+            visible.filter(part)
+            for party in (
+                ("company_id", companies_named(text).values("id")[:PARTY_LIMIT]),
+                *(("person_id", p.values("id")[:PARTY_LIMIT]) for p in persons_named(text)),
+            )
+            for part in party_parts(*party)
+        ),
         visible.edited().filter(words),
         # "completed IN (false)", not Django's "NOT completed": an equality, which SQLite
         # can take into followups_by_generation ahead of the start date.
