@@ -237,7 +237,7 @@ class ProjectCombobox(forms.TextInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         widget = context["widget"]
-        listbox = f"{widget['attrs'].get('id') or name}-listbox"
+        listbox = "project-listbox"  # one per page; the options' next page names it
         widget["listbox"] = listbox
         widget["attrs"].update(
             {
