@@ -1329,24 +1329,33 @@ def run_million(args) -> dict:
     ops = connection.ops
     client = Client()
     client.force_login(me.user)
+    # Another salesperson, who has nothing to do with the generation.
+    other = Associate.objects.filter(active=True).exclude(pk=me.pk).order_by("id").first()
+    other_client = Client()
+    other_client.force_login(other.user)
     small = Selection.objects.get(name="Bench 1000")
     report = ROOT / "bench" / "results" / f"worker-{connection.vendor}.jsonl"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
     vacuum()
 
-    def get(path, htmx=False):
+    def get(path, htmx=False, by=client):
         started = time.perf_counter()
-        response = client.get(path, headers={"HX-Request": "true"} if htmx else {})
+        response = by.get(path, headers={"HX-Request": "true"} if htmx else {})
         assert response.status_code == 200, (path, response.status_code)
         return time.perf_counter() - started
 
-    def web_round(job_pk) -> dict[str, float]:
-        return {
-            "status poll": get(f"/generations/jobs/{job_pk}/", htmx=True),
+    def web_round(job_pk: int | None) -> dict[str, float]:
+        """The pages the creator and another salesperson read meanwhile; and the
+        creator's status poll (the dialog's progress bar), when there is a job."""
+        times = {
             "activity list": get("/activities/"),
             "selection list": get("/selections/"),
+            "other's list": get("/activities/", by=other_client),
         }
+        if job_pk is not None:
+            times["status poll"] = get(f"/generations/jobs/{job_pk}/", htmx=True)
+        return times
 
     def small_save() -> dict:
         """A synchronous save of 1,000 follow-ups from another selection, mid-way."""
@@ -1400,7 +1409,8 @@ def run_million(args) -> dict:
         runs = []
         for _ in range(max(1, (args.repeat + 1) // 2)):
             worker = start_worker(report)
-            idle = [web_round(0 if not runs else runs[-1]["job"]) for _ in range(3)] if runs else []
+            # Before: the creator has none of these follow-ups yet.
+            idle = [web_round(None) for _ in range(3)]
             enqueued = timezone.now()
             job, _ = background.generation_enqueue(
                 selection=selection, creator=me, choices=choices, key=uuid.uuid4(), total=count
@@ -1419,7 +1429,8 @@ def run_million(args) -> dict:
             seconds = (job.finished_at - enqueued).total_seconds()
             worker.wait(timeout=120)
             metered = json.loads(report.read_text().splitlines()[-1])
-            after = [web_round(job.pk) for _ in range(3)]
+            # After: the status poll of a job done (the pages now hold its rows).
+            after = [{"status poll": web_round(job.pk)["status poll"]} for _ in range(3)]
             delete_rows([job.generation_pk])
 
             started = time.perf_counter()
@@ -1450,10 +1461,12 @@ def run_million(args) -> dict:
         GenerationJob.objects.all().delete()
 
         def worst(rounds, name):
-            return round(max(r[name] for r in rounds) * 1000, 1) if rounds else None
+            times = [r[name] for r in rounds if name in r]
+            return round(max(times) * 1000, 1) if times else None
 
         def median_of(rounds, name):
-            return round(statistics.median(r[name] for r in rounds) * 1000, 1) if rounds else None
+            times = [r[name] for r in rounds if name in r]
+            return round(statistics.median(times) * 1000, 1) if times else None
 
         e2e = statistics.median(r["seconds"] for r in runs)
         hand = statistics.median(r["by_hand"] for r in runs)
@@ -1473,7 +1486,7 @@ def run_million(args) -> dict:
                 "max_ms_during": worst(during, name),
                 "median_ms_idle": median_of(idle, name),
             }
-            for name in ("status poll", "activity list", "selection list")
+            for name in ("status poll", "activity list", "selection list", "other's list")
         }
         detail = {
             "members": count,
@@ -1489,7 +1502,7 @@ def run_million(args) -> dict:
             "worker_peak_growth_mb": round(peak_growth, 1),
             "worker_mapped_growth_mb": round(file_growth, 1),
             "worker_rss_peak_mb": round(metered["peak_after_kb"] / 1024, 1),
-            "web_requests_during": len(during) * 3,
+            "web_rounds_during": len(during),
             "web": web,
             "small_save_during": [r["save"] for r in runs],
         }
@@ -1526,7 +1539,7 @@ def run_million(args) -> dict:
         for name, figures in web.items():
             print(
                 f"    web {name:<15} during the job: median {figures['median_ms_during']} ms,"
-                f" max {figures['max_ms_during']} ms ({len(during)} requests); idle"
+                f" max {figures['max_ms_during']} ms ({len(during)} times); idle"
                 f" median {figures['median_ms_idle']} ms"
             )
         for save in detail["small_save_during"]:
@@ -1682,7 +1695,7 @@ def summarize(results: dict) -> None:
         value = row["ratio"] if "ratio" in row else row["ms"]
         ok = value <= target
         misses += not ok
-        if not ok or "ratio" not in row or "100,000" in row["name"]:
+        if not ok or "ratio" not in row or "100,000" in row["name"] or "1,000,000" in row["name"]:
             print(f"  {'ok  ' if ok else 'MISS'} {row['name']:<58} {value:>8} (target ≤ {target})")
     worker = results.get("worker_memory")
     if worker:
