@@ -65,15 +65,17 @@ e2e: install
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## make load: LOAD_USERS Locust users against gunicorn (LOAD_WORKERS workers) on
-## PostgreSQL for LOAD_SECONDS, loopback only (bench/locustfile.py)
-LOAD_SECONDS ?= 180
-LOAD_USERS ?= 20
+## make load: LOAD_USERS Locust users against gunicorn (LOAD_WORKERS workers) and
+## LOAD_TASK_WORKERS task workers on PostgreSQL for LOAD_SECONDS, loopback only; all
+## started and stopped here (bench/locustfile.py); fails on any error or a count mismatch
+LOAD_SECONDS ?= 120
+LOAD_USERS ?= 30
 LOAD_WORKERS ?= 4
+LOAD_TASK_WORKERS ?= 2
 load: install
 	$(BIN)/locust -f bench/locustfile.py --headless --only-summary \
-		-u $(LOAD_USERS) -r $(LOAD_USERS) --run-time $(LOAD_SECONDS)s --stop-timeout 30 \
-		--gunicorn-workers $(LOAD_WORKERS)
+		-u $(LOAD_USERS) -r $(LOAD_USERS) --run-time $(LOAD_SECONDS)s --stop-timeout 60 \
+		--gunicorn-workers $(LOAD_WORKERS) --task-workers $(LOAD_TASK_WORKERS)
 
 ## make messages: extract new messages into locale/nb/LC_MESSAGES/django.po (where the
 ## Norwegian is written), then compile it

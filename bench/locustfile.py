@@ -1,28 +1,38 @@
-"""A bounded load test with Locust: gunicorn with several workers on PostgreSQL, 20 users.
+"""A bounded load test with Locust: several gunicorn workers and two task workers on
+PostgreSQL, 30 users.
 
-    make load                                   # 180 s, 20 users, 4 gunicorn workers
-    make load LOAD_SECONDS=20                   # a quick run
+    make load                                   # 120 s, 30 users, 4 gunicorn workers, 2 task workers
+    make load LOAD_SECONDS=20 LOAD_USERS=5      # a quick run
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_load make load
 
 which runs
 
-    locust -f bench/locustfile.py --headless -u 20 -r 20 --run-time 180s --stop-timeout 30
+    locust -f bench/locustfile.py --headless -u 30 -r 30 --run-time 120s --stop-timeout 60
 
 When Locust starts, this file migrates and seeds its own database (created if missing;
-never the app's own) and starts gunicorn (--gunicorn-workers, default 4) on a free port of
-127.0.0.1; the users go nowhere else. Each user has its own cookies and CSRF token and
-logs in through /login/. They browse the selection list, a 2,000-member selection, the
-activity list and the counters, and now and then open the Generate follow-ups dialog,
-preview and save (sometimes saving twice with the same one-time key, as a double click
-does). Locust stops the users after --run-time, and waits at most --stop-timeout for
-those still in a task.
+never the app's own), then starts gunicorn (--gunicorn-workers, default 4) on a free port
+of 127.0.0.1 and --task-workers task workers (`manage.py db_worker`, default 2); the
+users go nowhere else, and all of them are stopped at the end. Each user has its own
+cookies and CSRF token, logs in through /login/ and thinks 0.5 to 2.5 s between two
+actions. They browse the selection list, a 2,000-member selection, the activity list
+and the counters, company and person cards, and now and then open the Generate
+follow-ups dialog, preview and save: a small selection (50 or 2,000 members, saved at
+once) or a big one (10,000 members, above this run's BACKGROUND_GENERATION_ABOVE of
+5,000: the save answers with the job's progress, which the user polls every second, as
+the dialog does, until it is done). One save in five is a double click: the same
+one-time key sent twice, half of them the second while the first is still under way.
+Locust stops the users after --run-time, and waits at most --stop-timeout for those
+still in a task.
 
-Afterwards: Locust's table of requests, failures and latency per kind, and the check in
-SQL that the follow-ups in the database are exactly the sum of the generations'
-created_count, each generation with as many follow-ups as it counted, and exactly the
-generations the saves reported. The exit status is 1 if that check fails, if any request
-failed (a status of 500 or more, one other than expected, or no answer), if any save did
-not save, or if nothing was saved. The summary is also written to bench/results/load.json.
+Afterwards: the background jobs still under way are waited for, the workers stopped,
+then Locust's table, the median and p95 of the pages and of the dialog's responses
+(preview, save, status), and the check in SQL that the follow-ups in the database are
+exactly the sum of the generations' created_count, each generation with as many
+follow-ups as it counted, every job done, and exactly the generations the saves
+reported (at once, or through their job). The exit status is 1 if that check fails, if
+any request failed (a status of 500 or more, one other than expected, or no answer), if
+any save did not save, or if nothing was saved. The summary is also written to
+bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -43,8 +53,10 @@ import urllib.parse
 from pathlib import Path
 from typing import IO
 
+import gevent
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
+from locust.stats import StatsEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,8 +66,17 @@ HOST = "127.0.0.1"  # loopback only
 PASSWORD = "load-pass-123"
 SELECTION_NAME = "Load 2000"
 MEMBERS = 2_000
+BIG_SELECTION_NAME = "Load big 10000"
+BIG_COMPANIES, PERSONS_EACH = 2_000, 5  # the big selection: 10,000 persons
+# This run's threshold and chunk (production's defaults: 20,000 and 20,000): the big
+# selection goes to the background, in 4 chunks, so that its progress is polled.
+BACKGROUND_ABOVE = 5_000
+BACKGROUND_CHUNK = 2_500
 REQUEST_TIMEOUT = 60  # seconds, per request
+JOB_TIMEOUT = 120  # seconds a user polls a job before calling it stuck
 RESULTS = ROOT / "bench" / "results"
+PAGES = ["selection_list", "selection_page", "activity_list", "counters", "company", "person"]
+DIALOG = ["dialog", "preview", "save", "save_again", "status"]
 
 
 class Run:
@@ -63,12 +84,15 @@ class Run:
 
     env: dict[str, str] = {}
     gunicorn: subprocess.Popen | None = None
-    gunicorn_log: IO[str] | None = None
+    workers: list[subprocess.Popen] = []
+    logs: list[IO[str]] = []
     world: dict = {}
     usernames: itertools.cycle | None = None
     seeds = itertools.count(1)  # each user its own random sequence, the same each run
     generations: dict[int, int] = {}  # id → count, from the saves that created one
-    saves = saves_again = failed_saves = 0
+    jobs: dict[int, int] = {}  # job id → its total, from the saves that enqueued one
+    jobs_done: dict[int, int] = {}  # job id → its generation, as the status poll saw it
+    saves = saves_again = failed_saves = background_saves = 0
     unexpected: list[str] = []
 
 
@@ -76,7 +100,8 @@ class Run:
 
 
 def app_environment(database_url: str) -> dict[str, str]:
-    """The production-like environment that both this process and gunicorn run with."""
+    """The production-like environment that this process, gunicorn and the task workers
+    run with."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "BEHIND_TLS_PROXY"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -86,6 +111,8 @@ def app_environment(database_url: str) -> dict[str, str]:
         PLAIN_STATIC="true",  # no collectstatic needed; no static file is fetched
         LOG_LEVEL="WARNING",
         AXES_FAILURE_LIMIT="1000",  # every user logs in from one address
+        BACKGROUND_GENERATION_ABOVE=str(BACKGROUND_ABOVE),
+        BACKGROUND_GENERATION_CHUNK=str(BACKGROUND_CHUNK),
     )
     return env
 
@@ -112,15 +139,16 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 def seed(users: int) -> dict:
-    """Associates load01…, a 2,000-member selection and a few small ones; no follow-up
-    and no generation, so the final check covers this run only."""
+    """Associates load01…, a 2,000-member selection, five of 50 and one of 10,000
+    persons; no follow-up, no generation and no job, so the final check covers this run
+    only."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from crm.models import Associate, Company, UserGroup
+    from crm.models import Associate, Company, Person, UserGroup
     from followups.models import FollowUpType
     from selections.models import Selection, SelectionMember, Visibility
 
@@ -129,8 +157,9 @@ def seed(users: int) -> dict:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                "TRUNCATE followups_followup, followups_generation, django_session,"
-                " axes_accessattempt RESTART IDENTITY CASCADE"
+                "TRUNCATE followups_followup, followups_generation, followups_generationjob,"
+                " django_tasks_database_dbtaskresult, django_session, axes_accessattempt"
+                " RESTART IDENTITY CASCADE"
             )
         group, _ = UserGroup.objects.get_or_create(name="Load")
         password = make_password(PASSWORD)  # one hash for all: logins cost the same
@@ -159,8 +188,16 @@ def seed(users: int) -> dict:
         associates = list(Associate.objects.filter(user__in=accounts).order_by("user__username"))
 
         selection = Selection.objects.filter(name=SELECTION_NAME).first()
-        if selection is None or selection.members.count() != MEMBERS:
+        big = Selection.objects.filter(name=BIG_SELECTION_NAME).first()
+        wanted = BIG_COMPANIES * PERSONS_EACH
+        if (
+            selection is None
+            or selection.members.count() != MEMBERS
+            or big is None
+            or big.members.count() != wanted
+        ):
             Selection.objects.filter(name__startswith="Load ").delete()
+            Person.objects.filter(last_name__startswith="Load person ").delete()
             Company.objects.filter(name__startswith="Load company ").delete()
             companies = Company.objects.bulk_create(
                 Company(
@@ -184,7 +221,34 @@ def seed(users: int) -> dict:
                     SelectionMember(selection=small, company=c)
                     for c in companies[n * 50 : n * 50 + 50]
                 )
+            persons = Person.objects.bulk_create(
+                Person(
+                    first_name="Load",
+                    last_name=f"Load person {i:05}-{j}",
+                    company=company,
+                    rank=j + 1,
+                )
+                for i, company in enumerate(companies[:BIG_COMPANIES])
+                for j in range(PERSONS_EACH)
+            )
+            big = Selection.objects.create(
+                name=BIG_SELECTION_NAME, owner=associates[0], visibility=Visibility.EVERYONE
+            )
+            SelectionMember.objects.bulk_create(
+                SelectionMember(selection=big, company_id=p.company_id, person=p) for p in persons
+            )
         type_id = FollowUpType.objects.active().values_list("pk", flat=True).first()
+        smalls = list(
+            Selection.objects.filter(name__startswith="Load small ").values_list("pk", flat=True)
+        )
+        company_ids = list(
+            Company.objects.filter(name__startswith="Load company ").values_list("pk", flat=True)
+        )
+        person_ids = list(
+            Person.objects.filter(last_name__startswith="Load person ")
+            .order_by("pk")
+            .values_list("pk", flat=True)[:500]
+        )
     connection.close()
     return {
         "usernames": [a.user.username for a in associates],
@@ -194,6 +258,10 @@ def seed(users: int) -> dict:
             if a.user.groups.filter(name="Sales manager").exists()
         },
         "selection": selection.pk,
+        "small_selections": smalls,
+        "big_selection": big.pk,
+        "companies": company_ids,
+        "persons": person_ids,
         "type": type_id,
     }
 
@@ -204,11 +272,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_process(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "w")  # noqa: SIM115 (closed at the end of the run)
+    Run.logs.append(log)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def start_gunicorn(env: dict[str, str], workers: int, port: int, log_path: Path):
     import http.client
 
-    log = open(log_path, "w")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(
+    process = start_process(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi",
@@ -223,20 +303,16 @@ def start_gunicorn(env: dict[str, str], workers: int, port: int, log_path: Path)
             "--graceful-timeout",
             "10",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        env,
+        log_path,
     )
-    Run.gunicorn_log = log
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log_path}")
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/login/")
+            conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return process
         except OSError:
@@ -245,26 +321,64 @@ def start_gunicorn(env: dict[str, str], workers: int, port: int, log_path: Path)
     raise RuntimeError(f"gunicorn did not answer within 60 s; see {log_path}")
 
 
-def stop_gunicorn(process: subprocess.Popen) -> None:
+def start_task_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
+    """`manage.py db_worker` count times, as production runs them (README, Deployment)."""
+    return [
+        start_process(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "db_worker",
+                "--no-reload",
+                "--interval",
+                "0.5",
+                "--worker-id",
+                f"load-{n}",
+            ],
+            env,
+            RESULTS / f"load-worker-{n}.log",
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM (gunicorn and the task workers stop gently), SIGKILL after `timeout`."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    if Run.gunicorn_log is not None:
-        Run.gunicorn_log.close()
+
+
+def wait_for_jobs(timeout: float) -> int:
+    """Wait until no job is queued or running; the number still under way."""
+    from followups.models import GenerationJob, JobStatus
+
+    deadline = time.monotonic() + timeout
+    while True:
+        active = GenerationJob.objects.filter(
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).count()
+        if not active or time.monotonic() > deadline:
+            return active
+        time.sleep(0.5)
 
 
 @events.init_command_line_parser.add_listener
 def _options(parser) -> None:
     parser.add_argument("--gunicorn-workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--task-workers", type=int, default=2, help="task workers (manage.py db_worker)"
+    )
 
 
 @events.init.add_listener
 def _set_up(environment, **_kwargs) -> None:
-    """Before any user starts: the database, the seed and gunicorn; the users' host."""
+    """Before any user starts: the database, the seed, gunicorn and the task workers;
+    the users' host."""
     options = environment.parsed_options
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -281,39 +395,94 @@ def _set_up(environment, **_kwargs) -> None:
     Run.gunicorn = start_gunicorn(
         environment_vars, options.gunicorn_workers, port, RESULTS / "load-gunicorn.log"
     )
+    Run.workers = start_task_workers(environment_vars, options.task_workers)
     environment.host = SalesUser.host = f"http://{HOST}:{port}"
-    print(f"gunicorn on {environment.host} ({options.gunicorn_workers} workers)", flush=True)
+    print(
+        f"gunicorn on {environment.host} ({options.gunicorn_workers} workers),"
+        f" {options.task_workers} task workers",
+        flush=True,
+    )
+
+
+def group(environment, name: str, names: list[str]) -> StatsEntry:
+    """One row for several of Locust's: their requests and response times together."""
+    entry = StatsEntry(environment.stats, name, "")
+    for stats in environment.stats.entries.values():
+        if stats.name in names:
+            entry.extend(stats)
+    return entry
+
+
+def latency(entry: StatsEntry) -> dict:
+    return {
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "median_ms": entry.get_response_time_percentile(0.5) if entry.num_requests else None,
+        "p95_ms": entry.get_response_time_percentile(0.95) if entry.num_requests else None,
+        "max_ms": round(entry.max_response_time) if entry.num_requests else None,
+    }
 
 
 @events.quitting.add_listener
 def _check(environment, **_kwargs) -> None:
-    """After the users: stop gunicorn, check the database, set the exit status."""
+    """After the users: let the jobs under way finish, stop the workers and gunicorn,
+    check the database, report, set the exit status."""
+    still_running = wait_for_jobs(JOB_TIMEOUT)
+    for process in Run.workers:
+        stop(process, timeout=JOB_TIMEOUT)
     if Run.gunicorn is not None:
-        stop_gunicorn(Run.gunicorn)
+        stop(Run.gunicorn)
+    for log in Run.logs:
+        log.close()
     check = check_database()
+    check["jobs_still_running_at_the_end"] = still_running
+    check["ok"] = check["ok"] and not still_running
     total = environment.stats.total
     failed = bool(total.num_failures or Run.unexpected or Run.failed_saves)
-    failed = failed or not check["ok"] or not Run.saves
+    failed = failed or not check["ok"] or not Run.saves or not Run.background_saves
+    rows = {
+        "all pages": group(environment, "all pages", PAGES),
+        "all dialog": group(environment, "all dialog", DIALOG),
+    }
+    for name in [*PAGES, *DIALOG]:
+        rows[name] = group(environment, name, [name])
+    latencies = {name: latency(entry) for name, entry in rows.items()}
+    print()
+    print(f"{'':<16} {'requests':>9} {'failed':>7} {'median':>8} {'p95':>8} {'max':>8}  (ms)")
+    for name, figures in latencies.items():
+        if figures["requests"]:
+            print(
+                f"{name:<16} {figures['requests']:>9} {figures['failures']:>7}"
+                f" {figures['median_ms']:>8} {figures['p95_ms']:>8} {figures['max_ms']:>8}"
+            )
     print()
     print(
         f"{total.num_requests} requests, {total.num_failures} failed,"
-        f" {Run.saves} saves ({Run.saves_again} saved twice), {Run.failed_saves} that did not save"
+        f" {Run.saves} saves ({Run.background_saves} in the background,"
+        f" {Run.saves_again} saved twice), {Run.failed_saves} that did not save"
     )
     print(
         f"generations {check['generations']} (saves reported"
-        f" {check['generations_reported_by_saves']}), follow-ups {check['followups']},"
+        f" {check['generations_reported_by_saves']}), jobs {check['jobs']}"
+        f" ({check['jobs_done']} done), follow-ups {check['followups']},"
         f" sum of created_count {check['sum_created_count']}:"
         f" {'OK' if check['ok'] else 'MISMATCH'}"
     )
     for line in Run.unexpected[:20]:
         print("  unexpected:", line)
+    options = environment.parsed_options
     result = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "settings": {
-            "users": environment.parsed_options.num_users,
-            "run_time": environment.parsed_options.run_time,
-            "gunicorn_workers": environment.parsed_options.gunicorn_workers,
+            "users": options.num_users,
+            "run_time": options.run_time,
+            "gunicorn_workers": options.gunicorn_workers,
+            "task_workers": options.task_workers,
             "members": MEMBERS,
+            "big_members": BIG_COMPANIES * PERSONS_EACH,
+            "background_above": BACKGROUND_ABOVE,
+            "background_chunk": BACKGROUND_CHUNK,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
         },
         "summary": {
             "requests": total.num_requests,
@@ -322,9 +491,11 @@ def _check(environment, **_kwargs) -> None:
             "p50_ms": total.get_response_time_percentile(0.5),
             "p95_ms": total.get_response_time_percentile(0.95),
             "saves": Run.saves,
+            "background_saves": Run.background_saves,
             "saves_again": Run.saves_again,
             "failed_saves": Run.failed_saves,
         },
+        "latency": latencies,
         "check": check,
         "unexpected": Run.unexpected[:100],
         "ok": not failed,
@@ -336,7 +507,8 @@ def _check(environment, **_kwargs) -> None:
 
 def check_database() -> dict:
     """Follow-ups = the sum of the generations' counts; each generation has as many
-    follow-ups as it counted; the generations are exactly those the saves reported."""
+    follow-ups as it counted; every job is done, with its generation; the generations
+    are exactly those the saves reported, at once or through their job."""
     from django.db import connection
 
     connection.close()
@@ -354,8 +526,13 @@ def check_database() -> dict:
         mismatched = cursor.fetchall()
         cursor.execute("SELECT id FROM followups_generation")
         ids = {row[0] for row in cursor.fetchall()}
-    seen = Run.generations
-    matches_saves = generations == len(seen) and ids == set(seen)
+        cursor.execute("SELECT id, status, generation_pk, total FROM followups_generationjob")
+        jobs = {row[0]: row[1:] for row in cursor.fetchall()}
+    done = {pk: job for pk, job in jobs.items() if job[0] == "done" and job[1] is not None}
+    seen = set(Run.generations) | {done[pk][1] for pk in Run.jobs if pk in done}
+    matches_saves = ids == seen and set(jobs) == set(Run.jobs)
+    # What the status poll showed is what the job wrote.
+    polled_right = all(done.get(pk, (None, None))[1] == g for pk, g in Run.jobs_done.items())
     return {
         "followups": followups,
         "generations": generations,
@@ -364,7 +541,15 @@ def check_database() -> dict:
         "generations_not_matching_their_followups": mismatched,
         "generations_reported_by_saves": len(seen),
         "generations_match_saves": matches_saves,
-        "ok": followups == total and not mismatched and matches_saves,
+        "jobs": len(jobs),
+        "jobs_done": len(done),
+        "jobs_seen_done_by_their_user": len(Run.jobs_done),
+        "status_poll_matches_the_job": polled_right,
+        "ok": followups == total
+        and not mismatched
+        and matches_saves
+        and len(done) == len(jobs)
+        and polled_right,
     }
 
 
@@ -374,7 +559,7 @@ def check_database() -> dict:
 class SalesUser(HttpUser):
     """One browser: its cookies and CSRF token, logged in as its own associate."""
 
-    wait_time = between(0, 0)  # back to back, as the home-made load test did
+    wait_time = between(0.5, 2.5)  # a salesperson reads a page before the next click
 
     def on_start(self) -> None:
         assert Run.usernames is not None
@@ -425,27 +610,48 @@ class SalesUser(HttpUser):
                 Run.unexpected.append(f"{name} {method} {path}: {response.status_code}")
         return response if response.status_code else None
 
-    @task(15)
+    @task(12)
     def selection_list(self) -> None:
         self.call("selection_list", "GET", "/selections/")
 
-    @task(25)
+    @task(20)
     def selection_page(self) -> None:
         page = self.rng.randint(1, MEMBERS // 100)
         self.call("selection_page", "GET", f"/selections/{self.selection}/?page={page}")
 
-    @task(25)
+    @task(20)
     def activity_list(self) -> None:
         self.call("activity_list", "GET", "/activities/")
 
-    @task(30)
+    @task(20)
     def counters(self) -> None:
         self.call("counters", "GET", "/activities/counters/", headers=self.htmx())
 
+    @task(6)
+    def company_card(self) -> None:
+        pk = self.rng.choice(Run.world["companies"])
+        self.call("company", "GET", f"/crm/companies/{pk}/")
+
+    @task(6)
+    def person_card(self) -> None:
+        pk = self.rng.choice(Run.world["persons"])
+        self.call("person", "GET", f"/crm/persons/{pk}/")
+
     @task(5)
-    def generate(self) -> None:
+    def generate_small(self) -> None:
+        """The dialog on the 2,000-member selection or one of 50: saved at once."""
+        if self.rng.random() < 0.5:
+            self.generate(self.selection)
+        else:
+            self.generate(self.rng.choice(Run.world["small_selections"]))
+
+    @task(1)
+    def generate_big(self) -> None:
+        """The dialog on the 10,000-member selection: the save goes to the background."""
+        self.generate(Run.world["big_selection"])
+
+    def generate(self, selection: int) -> None:
         rng = self.rng
-        selection = self.selection
         response = self.call(
             "dialog", "GET", f"/selections/{selection}/followups/new/", headers=self.htmx()
         )
@@ -473,25 +679,83 @@ class SalesUser(HttpUser):
             "preview", "POST", f"/selections/{selection}/followups/preview/", data, self.htmx()
         )
         save = f"/selections/{selection}/followups/"
-        event = self.saved(self.call("save", "POST", save, data, self.htmx()))
-        if event is None:
+        double = rng.random() < 0.2
+        if double and rng.random() < 0.5:
+            # A double click: the second while the first is still under way.
+            first, second = (
+                gevent.spawn(self.call, name, "POST", save, data, self.htmx())
+                for name in ("save", "save_again")
+            )
+            gevent.joinall([first, second])
+            responses = [first.value, second.value]
+        else:
+            responses = [self.call("save", "POST", save, data, self.htmx())]
+            if double:  # the second after the first's answer
+                responses.append(self.call("save_again", "POST", save, data, self.htmx()))
+        outcomes = [self.saved(r) for r in responses]
+        if any(o is None for o in outcomes):
             return
         Run.saves += 1
-        if event["new"]:
-            Run.generations[event["generation"]] = event["count"]
-        if rng.random() < 0.2:  # a double click: the same key again creates nothing
-            again = self.saved(self.call("save_again", "POST", save, data, self.htmx()))
-            Run.saves_again += 1
-            if again is None or again["new"] or again["generation"] != event["generation"]:
-                Run.unexpected.append(f"save_again: {again} after {event}")
+        Run.saves_again += len(outcomes) - 1
+        if len({(o["kind"], o["id"]) for o in outcomes}) != 1:
+            Run.unexpected.append(f"the same key saved twice differently: {outcomes}")
+            return
+        news = [o for o in outcomes if o["new"]]
+        if len(news) > 1:
+            Run.unexpected.append(f"the same key created twice: {outcomes}")
+        outcome = outcomes[0]
+        if outcome["kind"] == "generation":
+            if news:
+                Run.generations[outcome["id"]] = outcome["count"]
+            elif outcome["id"] not in Run.generations:
+                Run.unexpected.append(f"a save of a new key created nothing: {outcomes}")
+            return
+        Run.background_saves += 1
+        Run.jobs[outcome["id"]] = outcome["count"]
+        self.poll(outcome["id"])
+
+    def poll(self, job: int) -> None:
+        """The dialog's progress bar: the status every second until the job is done."""
+        deadline = time.monotonic() + JOB_TIMEOUT
+        while time.monotonic() < deadline:
+            gevent.sleep(1)
+            response = self.call("status", "GET", f"/generations/jobs/{job}/", headers=self.htmx())
+            if response is None or response.status_code != 200:
+                return
+            if "HX-Trigger" in response.headers:
+                event = json.loads(response.headers["HX-Trigger"])["followupsCreated"]
+                Run.jobs_done[job] = event["generation"]
+                return
+            state = re.search(r'class="job job-(\w+)"', response.text)
+            if state is None or state.group(1) not in ("queued", "running"):
+                shown = state.group(1) if state else "no job"
+                Run.unexpected.append(f"job {job}: {shown}")
+                return
+        Run.unexpected.append(f"job {job}: not done after {JOB_TIMEOUT} s")
 
     def saved(self, response):
-        """The followupsCreated event of a save that saved, else None (counted)."""
-        if response is None or response.status_code != 200 or "HX-Trigger" not in response.headers:
-            Run.failed_saves += 1
-            if response is not None and response.status_code < 500:
-                errors = re.search(r'class="form-errors"[^>]*>(.*?)</div>', response.text, re.S)
-                shown = re.sub(r"<[^>]+>|\s+", " ", errors.group(1)) if errors else ""
-                Run.unexpected.append(f"save did not save: {response.status_code} {shown.strip()}")
-            return None
-        return json.loads(response.headers["HX-Trigger"])["followupsCreated"]
+        """What a save that saved answered: a generation ({kind, id, count, new}, from
+        its followupsCreated event) or a job (its progress fragment); else None
+        (counted)."""
+        if response is not None and response.status_code == 200:
+            event = None
+            if "HX-Trigger" in response.headers:
+                event = json.loads(response.headers["HX-Trigger"])["followupsCreated"]
+            job = re.search(r'class="job job-\w+" id="job-(\d+)"', response.text)
+            if job:  # the job's progress (done already, for a late second click)
+                if event is not None:
+                    Run.jobs_done[int(job.group(1))] = event["generation"]
+                return {"kind": "job", "id": int(job.group(1)), "count": None, "new": None}
+            if event is not None:
+                return {
+                    "kind": "generation",
+                    "id": event["generation"],
+                    "count": event["count"],
+                    "new": event["new"],
+                }
+        Run.failed_saves += 1
+        if response is not None and response.status_code < 500:
+            errors = re.search(r'class="form-errors"[^>]*>(.*?)</div>', response.text, re.S)
+            shown = re.sub(r"<[^>]+>|\s+", " ", errors.group(1)) if errors else ""
+            Run.unexpected.append(f"save did not save: {response.status_code} {shown.strip()}")
+        return None

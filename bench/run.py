@@ -10,6 +10,7 @@ JSON.
 
     python bench/run.py                 # full size on SQLite (bench/bench-full.sqlite3)
     python bench/run.py --size small    # seconds; what CI runs
+    python bench/run.py --size million  # the background path at 1,000,000 members only
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench python bench/run.py
 
 The data set is built once per database (set-based SQL) and reused by later runs;
@@ -53,6 +54,16 @@ SIZES = {
         followups=10_000_000,
         selections=[1_000, 10_000, 100_000],
     ),
+    # The background path at a million members (--size million measures only that): a
+    # selection of 1,000,000 persons against one of 100,000, run by a real task worker.
+    "million": dict(
+        companies=100_000,
+        persons=1_000_000,
+        projects=1_000,
+        associates=50,
+        followups=0,
+        selections=[1_000, 100_000, 1_000_000],
+    ),
     "small": dict(
         companies=100,
         persons=1_000,
@@ -68,7 +79,11 @@ TARGETS = {
     # spread across a user group: service ÷ the same rows by hand into our own schema
     "spread_ratio_own": 1.15,
     # background generation ÷ the same INSERT … SELECT by hand, at the largest size
+    # (--size million: end to end, from the enqueue to the worker's commit)
     "background_ratio": 1.3,
+    # --size million: the worker's peak memory may grow by no more than this from a
+    # 100,000-member generation to a 1,000,000-member one (flat, not with the rows)
+    "worker_memory_growth_mb": 5,
     "memory_mb": 25,
     "preview_ms": 150,
     "projects_ms": 10,
@@ -1290,6 +1305,319 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
     Generation.objects.filter(pk=holder.pk).delete()
 
 
+# --- --size million: the background path end to end, with a real worker --------------
+
+
+WORKER_OPTIONS = ["--interval", "0.1", "--no-startup-delay", "--max-tasks", "1", "--no-reload"]
+
+
+def start_worker(report: Path):
+    """A real task worker (`manage.py db_worker` through bench/worker.py, which meters
+    the job it runs), set up and polling the queue on return; it stops after one task.
+    It runs with the production statement timeout (STATEMENT_TIMEOUT, 120 s), not the
+    benchmark's none."""
+    import subprocess
+
+    env = dict(os.environ)
+    env["STATEMENT_TIMEOUT"] = os.environ.get("BENCH_WORKER_STATEMENT_TIMEOUT", "120000")
+    env.pop("BACKGROUND_GENERATION_STALE_SECONDS", None)
+    ready = report.with_name(report.name + ".ready")
+    ready.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "worker.py"), str(report), *WORKER_OPTIONS],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start ({process.returncode})")
+        time.sleep(0.05)
+    time.sleep(0.5)  # the command's own start, then its first look at the queue
+    return process
+
+
+def delete_rows(generation_ids) -> None:
+    """The generations' follow-ups and the generations, by plain DELETEs (a million rows
+    through the ORM's collector would be read into memory first), then VACUUM."""
+    from django.db import connection
+
+    ids = [pk for pk in generation_ids if pk]
+    if not ids:
+        return
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM followups_followup WHERE generation_id IN ({marks})", ids)
+        cursor.execute(f"DELETE FROM followups_generation WHERE id IN ({marks})", ids)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE followups_followup")
+
+
+def run_million(args) -> dict:
+    """The background generation at 100,000 and at 1,000,000 members, as production runs
+    it: Save's enqueue (the job and its task committed), a real worker (started idle
+    beforehand) claims the task and runs it, the rows in chunks with progress; measured
+    from the enqueue to the worker's commit (the job's finished_at), against the same
+    rows written by one hand-written INSERT … SELECT in one transaction, interleaved.
+    Meanwhile this process plays the web: the status poll and two pages through the
+    test client, and one small save (a write to the main database) mid-way."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from crm.models import Associate
+    from followups import background
+    from followups.models import FollowUpType, Generation, GenerationJob, JobStatus, OwnerMode
+    from followups.services import Choices
+    from selections.models import Selection
+
+    results: dict = {"figures": [], "background_million": []}
+    me = Associate.objects.select_related("user").order_by("id").first()
+    kind = FollowUpType.objects.active().first()
+    today = dt.date.today()
+    ops = connection.ops
+    client = Client()
+    client.force_login(me.user)
+    # Another salesperson, who has nothing to do with the generation.
+    other = Associate.objects.filter(active=True).exclude(pk=me.pk).order_by("id").first()
+    other_client = Client()
+    other_client.force_login(other.user)
+    small = Selection.objects.get(name="Bench 1000")
+    report = ROOT / "bench" / "results" / f"worker-{connection.vendor}.jsonl"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.unlink(missing_ok=True)
+    vacuum()
+
+    def get(path, htmx=False, by=client):
+        started = time.perf_counter()
+        response = by.get(path, headers={"HX-Request": "true"} if htmx else {})
+        assert response.status_code == 200, (path, response.status_code)
+        return time.perf_counter() - started
+
+    def web_round(job_pk: int | None) -> dict[str, float]:
+        """The pages the creator and another salesperson read meanwhile; and the
+        creator's status poll (the dialog's progress bar), when there is a job."""
+        times = {
+            "activity list": get("/activities/"),
+            "selection list": get("/selections/"),
+            "other's list": get("/activities/", by=other_client),
+        }
+        if job_pk is not None:
+            times["status poll"] = get(f"/generations/jobs/{job_pk}/", htmx=True)
+        return times
+
+    def small_save() -> dict:
+        """A synchronous save of 1,000 follow-ups from another selection, mid-way."""
+        started = time.perf_counter()
+        response = client.post(
+            f"/selections/{small.pk}/followups/",
+            {
+                "key": str(uuid.uuid4()),
+                "type": kind.pk,
+                "start_date": today.isoformat(),
+                "description": "Saved while a background generation runs",
+                "owner_mode": OwnerMode.MINE,
+            },
+            headers={"HX-Request": "true"},
+        )
+        seconds = time.perf_counter() - started
+        saved = response.status_code == 200 and "HX-Trigger" in response
+        if saved:
+            delete_rows([json.loads(response["HX-Trigger"])["followupsCreated"]["generation"]])
+        return {"ms": round(seconds * 1000, 1), "saved": saved}
+
+    print(
+        "\nBackground generation end to end: Save's enqueue, a real worker (db_worker),"
+        " chunks with progress, until the commit; against one INSERT … SELECT by hand"
+    )
+    per_size: dict[int, dict] = {}
+    for count in (100_000, 1_000_000):
+        selection = Selection.objects.get(name=f"Bench {count}")
+        choices = Choices(type=kind, start_date=today, description="Benchmark")
+        holder = Generation.objects.create(
+            created_by=me,
+            selection=selection,
+            selection_name="reference",
+            type=kind,
+            start_date=today,
+            description="reference",
+            owner_mode=OwnerMode.MINE,
+        )
+        sql = reference_sql(OwnerMode.MINE, False, table="followups_followup", ordered=True)
+        params = {
+            "sel": selection.pk,
+            "type": kind.pk,
+            "start": ops.adapt_datefield_value(today),
+            "desc": "Benchmark",
+            "completed": False,
+            "me": me.pk,
+            "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
+            "gen": holder.pk,
+            "owner": me.pk,
+        }
+        runs = []
+        for _ in range(max(1, (args.repeat + 1) // 2)):
+            worker = start_worker(report)
+            # Before: the creator has none of these follow-ups yet.
+            idle = [web_round(None) for _ in range(3)]
+            enqueued = timezone.now()
+            job, _ = background.generation_enqueue(
+                selection=selection, creator=me, choices=choices, key=uuid.uuid4(), total=count
+            )
+            during: list[dict[str, float]] = []
+            save = None
+            while True:
+                job.refresh_from_db()
+                if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+                    break
+                during.append(web_round(job.pk))
+                if save is None and job.status == JobStatus.RUNNING and job.written:
+                    save = small_save()
+                time.sleep(0.25)
+            assert job.status == JobStatus.DONE, (job.status, job.error)
+            seconds = (job.finished_at - enqueued).total_seconds()
+            worker.wait(timeout=120)
+            metered = json.loads(report.read_text().splitlines()[-1])
+            # After: the status poll of a job done (the pages now hold its rows).
+            after = [{"status poll": web_round(job.pk)["status poll"]} for _ in range(3)]
+            delete_rows([job.generation_pk])
+
+            started = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.rowcount
+            by_hand = time.perf_counter() - started
+            assert rows == job.written == count, (rows, job.written, count)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM followups_followup WHERE generation_id = %s", [holder.pk]
+                )
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE followups_followup")
+            runs.append(
+                {
+                    "job": job.pk,
+                    "seconds": seconds,
+                    "by_hand": by_hand,
+                    "metered": metered,
+                    "during": during,
+                    "idle": idle + after,
+                    "save": save,
+                }
+            )
+        Generation.objects.filter(pk=holder.pk).delete()
+        GenerationJob.objects.all().delete()
+
+        def worst(rounds, name):
+            times = [r[name] for r in rounds if name in r]
+            return round(max(times) * 1000, 1) if times else None
+
+        def median_of(rounds, name):
+            times = [r[name] for r in rounds if name in r]
+            return round(statistics.median(times) * 1000, 1) if times else None
+
+        e2e = statistics.median(r["seconds"] for r in runs)
+        hand = statistics.median(r["by_hand"] for r in runs)
+        metered = runs[-1]["metered"]
+        during = [r for run in runs for r in run["during"]]
+        idle = [r for run in runs for r in run["idle"]]
+        # Flat is the Python heap's peak during the job (tracemalloc). The process's own
+        # resident memory (RssAnon) holds it and, on SQLite, the library's page cache (at
+        # most cache_size, 64 MB); on SQLite the database file's pages read through mmap
+        # (RssFile) are resident too, the kernel's to drop.
+        heap_growth = metered["python_heap_peak_growth_kb"] / 1024
+        peak_growth = (metered["anon_peak_kb"] - metered["anon_before_kb"]) / 1024
+        file_growth = (metered["file_peak_kb"] - metered["file_before_kb"]) / 1024
+        web = {
+            name: {
+                "median_ms_during": median_of(during, name),
+                "max_ms_during": worst(during, name),
+                "median_ms_idle": median_of(idle, name),
+            }
+            for name in ("status poll", "activity list", "selection list", "other's list")
+        }
+        detail = {
+            "members": count,
+            "runs": len(runs),
+            "end_to_end_ms": round(e2e * 1000, 1),
+            "worker_job_ms": round(
+                statistics.median(r["metered"]["seconds"] for r in runs) * 1000, 1
+            ),
+            "by_hand_ms": round(hand * 1000, 1),
+            "ratio": round(e2e / hand, 3),
+            "worker": metered,
+            "worker_heap_peak_growth_mb": round(heap_growth, 2),
+            "worker_peak_growth_mb": round(peak_growth, 1),
+            "worker_mapped_growth_mb": round(file_growth, 1),
+            "worker_rss_peak_mb": round(metered["peak_after_kb"] / 1024, 1),
+            "web_rounds_during": len(during),
+            "web": web,
+            "small_save_during": [r["save"] for r in runs],
+        }
+        per_size[count] = detail
+        results["background_million"].append(detail)
+        row = {
+            "name": f"background end to end, {count:,} members, mine",
+            "ms": detail["end_to_end_ms"],
+            "queries": metered["queries"],
+            "rows": count,
+            "by_hand_ms": detail["by_hand_ms"],
+            "ratio": detail["ratio"],
+        }
+        if count == 1_000_000:
+            row["target"] = TARGETS["background_ratio"]
+        results["figures"].append(row)
+        print(
+            f"  {count:>9,} members: {e2e:8.1f} s end to end (worker {detail['worker_job_ms'] / 1000:.1f} s),"
+            f" by hand {hand:.1f} s, ratio {detail['ratio']}"
+        )
+        print(
+            f"    worker: {metered['queries']} queries, {metered['progress_reports']} progress"
+            f" reports, queries per chunk {metered['queries_per_chunk']},"
+            f" {metered['queries_before_first_chunk']} before the first chunk;"
+            f" first report after {metered['first_report_s']} s,"
+            f" longest silence {metered['longest_silence_s']} s"
+        )
+        print(
+            f"    worker memory: Python heap peak +{detail['worker_heap_peak_growth_mb']} MB;"
+            f" its own {metered['anon_before_kb'] / 1024:.1f} MB before the"
+            f" job, +{detail['worker_peak_growth_mb']} MB at its peak; files mapped"
+            f" +{detail['worker_mapped_growth_mb']} MB; peak RSS {detail['worker_rss_peak_mb']} MB"
+        )
+        for name, figures in web.items():
+            print(
+                f"    web {name:<15} during the job: median {figures['median_ms_during']} ms,"
+                f" max {figures['max_ms_during']} ms ({len(during)} times); idle"
+                f" median {figures['median_ms_idle']} ms"
+            )
+        for save in detail["small_save_during"]:
+            if save:
+                print(
+                    f"    a save of 1,000 follow-ups mid-way: {save['ms']} ms,"
+                    f" {'saved' if save['saved'] else 'NOT saved'}"
+                )
+    small_growth = per_size[100_000]["worker_heap_peak_growth_mb"]
+    big_growth = per_size[1_000_000]["worker_heap_peak_growth_mb"]
+    results["worker_memory"] = {
+        "heap_growth_100k_mb": small_growth,
+        "heap_growth_1m_mb": big_growth,
+        "difference_mb": round(big_growth - small_growth, 2),
+        "own_rss_growth_100k_mb": per_size[100_000]["worker_peak_growth_mb"],
+        "own_rss_growth_1m_mb": per_size[1_000_000]["worker_peak_growth_mb"],
+        "target_mb": TARGETS["worker_memory_growth_mb"],
+    }
+    per_chunk = {tuple(d["worker"]["queries_per_chunk"]) for d in results["background_million"]}
+    results["queries_per_chunk_constant"] = len(per_chunk) == 1 and len(next(iter(per_chunk))) == 1
+    print(
+        f"  worker's Python heap at its peak: +{small_growth} MB at 100,000, +{big_growth} MB at"
+        f" 1,000,000; queries per chunk {'constant' if results['queries_per_chunk_constant'] else 'NOT constant'}"
+        f" ({sorted(per_chunk)})"
+    )
+    return results
+
+
 def ensure_database(*, fresh: bool = False) -> None:
     """The benchmark database, created if missing; with fresh=True, dropped and created
     again (a flush would also remove what the data migrations put there)."""
@@ -1346,9 +1674,15 @@ def main() -> None:
     ensure_database(fresh=args.rebuild)
     call_command("migrate", verbosity=0)
     call_command("migrate", database="jobs", verbosity=0)
+    largest = max(SIZES[args.size]["selections"])
     if not Selection.objects.filter(name__startswith="Bench ").exists():
         print(f"Building the {args.size} data set (set-based)")
         build(SIZES[args.size], log)
+    elif not Selection.objects.filter(name=f"Bench {largest:d}").exists():
+        sys.exit(
+            f"This database holds a data set of another size (no selection of {largest:,}"
+            " members): use another database, or --rebuild"
+        )
     else:
         print("Reusing the data set built earlier (--rebuild to start again)")
     if args.build_only:
@@ -1372,7 +1706,7 @@ def main() -> None:
             )
             settings = dict(cursor.fetchall())
         print("Settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())))
-    results = run(args)
+    results = run_million(args) if args.size == "million" else run(args)
     results["environment"] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "size": args.size,
@@ -1411,8 +1745,20 @@ def summarize(results: dict) -> None:
         value = row["ratio"] if "ratio" in row else row["ms"]
         ok = value <= target
         misses += not ok
-        if not ok or "ratio" not in row or "100,000" in row["name"]:
+        if not ok or "ratio" not in row or "100,000" in row["name"] or "1,000,000" in row["name"]:
             print(f"  {'ok  ' if ok else 'MISS'} {row['name']:<58} {value:>8} (target ≤ {target})")
+    worker = results.get("worker_memory")
+    if worker:
+        ok = worker["difference_mb"] <= worker["target_mb"]
+        misses += not ok
+        print(
+            f"  {'ok  ' if ok else 'MISS'} worker's heap peak, 1,000,000 against 100,000 members"
+            f" {worker['difference_mb']:+} MB (target ≤ {worker['target_mb']})"
+        )
+    if "queries_per_chunk_constant" in results:
+        ok = results["queries_per_chunk_constant"]
+        misses += not ok
+        print(f"  {'ok  ' if ok else 'MISS'} queries per chunk the same at every size")
     for key, what in (("memory", "generation"), ("export_memory", "export")):
         memory = results.get(key)
         if memory:

@@ -20,6 +20,7 @@ CONFIG = ROOT / "gunicorn.conf.py"
 SECRET_KEY = "a-secret-for-these-tests-only-" + "x" * 40
 ENV_NAMES = [
     "STATEMENT_TIMEOUT",
+    "GUNICORN_TIMEOUT",
     "WEB_CONCURRENCY",
     "GUNICORN_WORKERS",
     "GUNICORN_BIND",
@@ -72,6 +73,12 @@ def test_it_outlasts_the_statement_timeout(config, statement_timeout, seconds):
     assert settings["timeout"] > seconds
     assert settings["timeout"] >= seconds + 30
     assert settings["graceful_timeout"] == settings["timeout"]
+
+
+def test_it_takes_a_longer_timeout_from_the_environment_never_a_shorter_one(config):
+    assert config(GUNICORN_TIMEOUT="600")["timeout"] == 600
+    assert config(GUNICORN_TIMEOUT="10")["timeout"] == 150
+    assert config(STATEMENT_TIMEOUT="300000", GUNICORN_TIMEOUT="200")["timeout"] == 330
 
 
 def test_it_is_what_gunicorn_runs_with():
