@@ -1369,7 +1369,7 @@ def run_million(args) -> dict:
     from crm.models import Associate
     from followups import background
     from followups.models import FollowUpType, Generation, GenerationJob, JobStatus, OwnerMode
-    from followups.services import Choices
+    from followups.services import Scope, Settings
     from selections.models import Selection
 
     results: dict = {"figures": [], "background_million": []}
@@ -1434,7 +1434,7 @@ def run_million(args) -> dict:
     per_size: dict[int, dict] = {}
     for count in (100_000, 1_000_000):
         selection = Selection.objects.get(name=f"Bench {count}")
-        choices = Choices(type=kind, start_date=today, description="Benchmark")
+        what = Settings(type=kind, start_date=today, description="Benchmark")
         holder = Generation.objects.create(
             created_by=me,
             selection=selection,
@@ -1463,7 +1463,12 @@ def run_million(args) -> dict:
             idle = [web_round(None) for _ in range(3)]
             enqueued = timezone.now()
             job, _ = background.generation_enqueue(
-                selection=selection, creator=me, choices=choices, key=uuid.uuid4(), total=count
+                selection=selection,
+                creator=me,
+                scope=Scope(),
+                settings=what,
+                key=uuid.uuid4(),
+                total=count,
             )
             during: list[dict[str, float]] = []
             save = None
