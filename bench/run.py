@@ -1080,6 +1080,39 @@ def many_generations(record, client, repeat, generation, company, person, total:
         transaction.set_rollback(True)
 
 
+def mine_reference(selection, me, kind, today) -> tuple:
+    """(holder generation, sql, params) of the hand-written INSERT … SELECT of a "my
+    list" generation of `selection` into the follow-ups, as the background figures
+    compare against."""
+    from django.db import connection
+
+    from followups.models import Generation, OwnerMode
+
+    ops = connection.ops
+    holder = Generation.objects.create(
+        created_by=me,
+        selection=selection,
+        selection_name="reference",
+        type=kind,
+        start_date=today,
+        description="reference",
+        owner_mode=OwnerMode.MINE,
+    )
+    sql = reference_sql(OwnerMode.MINE, False, table="followups_followup", ordered=True)
+    params = {
+        "sel": selection.pk,
+        "type": kind.pk,
+        "start": ops.adapt_datefield_value(today),
+        "desc": "Benchmark",
+        "completed": False,
+        "me": me.pk,
+        "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
+        "gen": holder.pk,
+        "owner": me.pk,
+    }
+    return holder, sql, params
+
+
 def bulk_figures(args, record, results, me, total: int) -> None:
     """Bulk changes at size: a move of BULK_ROWS open follow-ups against the same rows
     moved by a hand-written UPDATE (the ratio), the confirmation's counts, a sorted and
@@ -1221,7 +1254,7 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
     from django.db import connection, transaction
 
     from followups import background
-    from followups.models import FollowUp, Generation, GenerationJob, OwnerMode
+    from followups.models import FollowUp, Generation, GenerationJob
     from followups.services import Scope, Settings
     from selections.models import Selection
 
@@ -1231,28 +1264,7 @@ def background_generation(args, record, largest: int, me, kind, today) -> None:
         f"\nBackground generation: {largest:,} members in chunks of {chunk:,} with progress,"
         " against one INSERT … SELECT by hand"
     )
-    ops = connection.ops
-    holder = Generation.objects.create(
-        created_by=me,
-        selection=selection,
-        selection_name="reference",
-        type=kind,
-        start_date=today,
-        description="reference",
-        owner_mode=OwnerMode.MINE,
-    )
-    sql = reference_sql(OwnerMode.MINE, False, table="followups_followup", ordered=True)
-    params = {
-        "sel": selection.pk,
-        "type": kind.pk,
-        "start": ops.adapt_datefield_value(today),
-        "desc": "Benchmark",
-        "completed": False,
-        "me": me.pk,
-        "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
-        "gen": holder.pk,
-        "owner": me.pk,
-    }
+    holder, sql, params = mine_reference(selection, me, kind, today)
     what = Settings(type=kind, start_date=today, description="Benchmark")
     made: list = []
 
@@ -1376,7 +1388,6 @@ def run_million(args) -> dict:
     me = Associate.objects.select_related("user").order_by("id").first()
     kind = FollowUpType.objects.active().first()
     today = dt.date.today()
-    ops = connection.ops
     client = Client()
     client.force_login(me.user)
     # Another salesperson, who has nothing to do with the generation.
@@ -1435,27 +1446,7 @@ def run_million(args) -> dict:
     for count in (100_000, 1_000_000):
         selection = Selection.objects.get(name=f"Bench {count}")
         what = Settings(type=kind, start_date=today, description="Benchmark")
-        holder = Generation.objects.create(
-            created_by=me,
-            selection=selection,
-            selection_name="reference",
-            type=kind,
-            start_date=today,
-            description="reference",
-            owner_mode=OwnerMode.MINE,
-        )
-        sql = reference_sql(OwnerMode.MINE, False, table="followups_followup", ordered=True)
-        params = {
-            "sel": selection.pk,
-            "type": kind.pk,
-            "start": ops.adapt_datefield_value(today),
-            "desc": "Benchmark",
-            "completed": False,
-            "me": me.pk,
-            "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
-            "gen": holder.pk,
-            "owner": me.pk,
-        }
+        holder, sql, params = mine_reference(selection, me, kind, today)
         runs = []
         for _ in range(max(1, (args.repeat + 1) // 2)):
             worker = start_worker(report)
