@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from crm import cards
-from crm.factories import CompanyFactory, FollowUpFactory, PersonFactory
+from demo.factories import CompanyFactory, FollowUpFactory, PersonFactory
 from tests.helpers import rows
 
 pytestmark = pytest.mark.django_db
