@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.factories import AssociateFactory, SelectionFactory, UserFactory
+from demo.factories import AssociateFactory, SelectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import path
 from django.views import defaults
 
 from config.urls import urlpatterns as app_urlpatterns
-from crm.factories import UserFactory
+from demo.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

@@ -12,8 +12,8 @@ from django.template import engines
 from django.utils import timezone, translation
 
 from crm import dates
-from crm.factories import DEMO_PASSWORD, AssociateFactory, FollowUpFactory
 from crm.models import DateStyle
+from demo.factories import DEMO_PASSWORD, AssociateFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db
 

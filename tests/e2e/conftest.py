@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from crm.factories import (
+from demo.factories import (
     DEMO_PASSWORD,
     AssociateFactory,
     CompanyFactory,

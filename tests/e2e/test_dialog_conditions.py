@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from crm.factories import DEMO_PASSWORD, FollowUpFactory, ProjectFactory
+from demo.factories import DEMO_PASSWORD, FollowUpFactory, ProjectFactory
 from followups.models import FollowUp, Generation, OwnerMode
 
 from .helpers import (

@@ -21,7 +21,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import FollowUpFactory, SelectionFactory
+from demo.factories import FollowUpFactory, SelectionFactory
 from followups import services
 from followups.models import FollowUpType, Priority
 from selections.models import Criterion, Selection

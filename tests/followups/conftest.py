@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from crm.factories import AssociateFactory, FollowUpTypeFactory, SelectionFactory
 from crm.models import Company, Person
+from demo.factories import AssociateFactory, FollowUpTypeFactory, SelectionFactory
 from selections.models import SelectionMember
 
 

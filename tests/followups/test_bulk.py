@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,
@@ -104,7 +104,7 @@ def test_a_colleagues_follow_up_is_skipped_as_not_yours(login, salesperson, mana
 
 
 def _generation_with(followups, creator):
-    from crm.factories import FollowUpTypeFactory
+    from demo.factories import FollowUpTypeFactory
     from followups.models import Generation, OwnerMode
 
     generation = Generation.objects.create(

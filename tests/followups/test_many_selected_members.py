@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from crm.factories import SelectionFactory, SelectionMemberFactory
+from demo.factories import SelectionFactory, SelectionMemberFactory
 from followups.forms import MAX_SELECTED_MEMBERS, MemberIdsField, format_ids
 from followups.models import FollowUp, Generation
 from selections.models import Visibility

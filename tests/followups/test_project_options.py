@@ -8,8 +8,8 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from crm.factories import ProjectFactory, UserFactory
 from crm.models import Project
+from demo.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crm.factories import AssociateFactory
 from crm.models import Company, Person
+from demo.factories import AssociateFactory
 from selections.models import SelectionMember
 
 

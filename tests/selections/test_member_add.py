@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
+from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections.models import Visibility
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
+from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections import views
 from selections.models import Visibility
 

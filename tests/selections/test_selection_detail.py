@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,
