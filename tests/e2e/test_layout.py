@@ -42,6 +42,8 @@ DOC_SHOTS = {
     "activity-list-phone",
     "selection-phone",
     "login-phone",
+    "followup-laptop",
+    "followup-new-nb-phone",
 }
 
 
