@@ -90,3 +90,19 @@ def test_it_refuses_a_time_on_a_task(admin_client, valid):
     assert response.status_code == 200
     assert "Only appointments and phone calls have a start time." in response.content.decode()
     assert not FollowUp.objects.exists()
+
+
+@pytest.mark.parametrize(("value", "valid"), [("Asia/Tokyo", True), ("Mars/Olympus", False)])
+def test_an_associates_time_zone_is_checked_as_admin_checks_it(group, value, valid):
+    from django.forms import modelform_factory
+
+    from crm.models import Associate
+
+    associate = AssociateFactory(primary_group=group)
+    form = modelform_factory(Associate, fields=["time_zone"])(
+        {"time_zone": value}, instance=associate
+    )
+
+    assert form.is_valid() is valid
+    if not valid:
+        assert "is not a time zone" in form.errors["time_zone"][0]
