@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # The associate's date style (from the session) for the date filters and fields.
     "crm.dates.DateStyleMiddleware",
+    # The associate's time zone (from the session): times render and are read in it.
+    "crm.dates.TimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

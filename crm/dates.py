@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal, overload
 
 from django import forms
@@ -29,12 +29,13 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import DateStyle
+from .models import DateStyle, zone_of
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 SESSION_KEY = "crm_date_style"
+TIME_ZONE_SESSION_KEY = "crm_time_zone"
 
 # What each style changes; the day-first style is the language's own formats. The first
 # input format is the one a text field shows.
@@ -121,9 +122,38 @@ class DateStyleMiddleware:
             return self.get_response(request)
 
 
-def remember(request: HttpRequest, style: str) -> None:
-    """Keep the associate's style in their session: at login and when they change it."""
+def remember(request: HttpRequest, style: str, time_zone: str | None = None) -> None:
+    """Keep the associate's style (and time zone) in their session: at login and when
+    they change them."""
     request.session[SESSION_KEY] = style_of(style)
+    if time_zone is not None:
+        request.session[TIME_ZONE_SESSION_KEY] = zone_of(time_zone).key
+
+
+class TimeZoneMiddleware:
+    """The associate's time zone, from the session (kept there as the date style is),
+    active for the rest of the request: aware times render in it, timezone.localdate()
+    is their today, and a time typed into a form is read in it. Without one, the site's
+    TIME_ZONE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        name = session.get(TIME_ZONE_SESSION_KEY) if session is not None else None
+        if name is None:
+            return self.get_response(request)
+        with timezone.override(zone_of(name)):
+            return self.get_response(request)
+
+
+def hours_minutes(value: timedelta | None) -> str:
+    """A duration as hours and minutes, as it is typed: 0:45, 1:30, 24:00."""
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds()) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def _date_input_formats() -> list[str]:

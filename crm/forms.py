@@ -20,7 +20,7 @@ from django.template import defaultfilters
 from django.utils.translation import gettext_lazy as _
 
 from . import dates
-from .models import Associate, DateStyle, UserGroup
+from .models import Associate, DateStyle, UserGroup, default_time_zone, time_zone_names
 
 # An example that tells day and month apart, and shows the clock: 1 December, 19:49.
 EXAMPLE = datetime(2026, 12, 1, 19, 49)
@@ -40,8 +40,8 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Associate
-        fields = ["language", "date_style", "notify_assignments", "morning_digest"]
-        widgets = {"date_style": forms.RadioSelect}
+        fields = ["language", "date_style", "time_zone", "notify_assignments", "morning_digest"]
+        widgets = {"date_style": forms.RadioSelect, "time_zone": forms.Select}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +53,13 @@ class PreferencesForm(forms.ModelForm):
         cast(forms.ChoiceField, self.fields["date_style"]).choices = [
             (s.value, _style_label(s)) for s in DateStyle
         ]
+        # A list of every IANA name; the model's validator refuses anything else.
+        time_zone = self.fields["time_zone"]
+        time_zone.widget.choices = [(name, name.replace("_", " ")) for name in time_zone_names()]
+        time_zone.required = False  # not sent: kept as it is
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data["time_zone"] or self.instance.time_zone or default_time_zone()
 
 
 # User levels ---------------------------------------------------------------------------

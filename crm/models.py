@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import secrets
 import sys
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.signals import connection_created
 from django.db.models import Func, Lookup, Q
@@ -49,6 +51,35 @@ class UserGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def default_time_zone() -> str:
+    """The site's time zone (TIME_ZONE): a new associate's until they choose another."""
+    return settings.TIME_ZONE
+
+
+@functools.cache
+def time_zone_names() -> list[str]:
+    """Every IANA time zone name zoneinfo knows, sorted."""
+    return sorted(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name zoneinfo can load, such as Europe/Oslo."""
+    if value not in time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone; choose one such as Europe/Oslo."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
+def zone_of(name: object) -> zoneinfo.ZoneInfo:
+    """The time zone of that name, or the site's for anything else (an old or tampered
+    session, a name a newer tzdata dropped)."""
+    if isinstance(name, str) and name in time_zone_names():
+        return zoneinfo.ZoneInfo(name)
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class DateStyle(models.TextChoices):
@@ -115,6 +146,13 @@ class Associate(models.Model):
         default=DateStyle.DAY_FIRST,
         help_text=_("How dates and times are shown and typed."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Times of appointments and phone calls are typed and shown in it."),
+    )
     notify_assignments = models.BooleanField(
         _("e-mail when given follow-ups"),
         default=True,
@@ -165,6 +203,11 @@ class Associate(models.Model):
     def mail_language(self) -> str:
         """The language of e-mail to this associate: their own, else the site's."""
         return self.language or settings.LANGUAGE_CODE
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Their time zone; the site's, should the stored name no longer load."""
+        return zone_of(self.time_zone)
 
     def new_calendar_token(self) -> str:
         """A new secret for the calendar feed's address, saved; the old address stops

@@ -59,7 +59,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         associate = Associate.objects.filter(user=form.get_user()).first()
         if associate:
-            dates.remember(self.request, associate.date_style)
+            dates.remember(self.request, associate.date_style, associate.time_zone)
             if associate.language:
                 _set_language_cookie(response, associate.language)
         return response
@@ -84,7 +84,7 @@ def preferences(request: CrmRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         associate = form.save(commit=False)
         associate.save(update_fields=PreferencesForm.Meta.fields)
-        dates.remember(request, associate.date_style)
+        dates.remember(request, associate.date_style, associate.time_zone)
         response = redirect("crm:settings")
         _set_language_cookie(response, associate.language)
         # In the language just chosen (the next page's).

@@ -44,6 +44,8 @@ MAX_DAYS = 3660
 COLUMNS = [
     "type_id",
     "start_date",
+    "start_at",
+    "duration",
     "description",
     "project_id",
     "priority_id",
@@ -62,7 +64,7 @@ COLUMNS = [
 CHANGED = {
     BulkAction.COMPLETE: ["completed", "completed_at"],
     BulkAction.REOPEN: ["completed", "completed_at"],
-    BulkAction.MOVE: ["start_date"],
+    BulkAction.MOVE: ["start_date", "start_at"],
     BulkAction.REASSIGN: ["owner_id"],
     BulkAction.PRIORITY: ["priority_id"],
     BulkAction.DELETE: COLUMNS,
@@ -155,6 +157,46 @@ class AddDays(Func):
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"({sql} + %s::integer)", [*params, self.days]
+
+
+class MoveTime(Func):
+    """A timed follow-up's start_at moved with its start date: by `days`, or onto `day`
+    (then by as many days as that is from the row's start_date), at the same time of
+    day. On PostgreSQL the time of day is kept in `zone` (the mover's time zone: the
+    day a summer-time change falls on keeps 10:00 at 10:00); SQLite, which has no time
+    zones, moves it by whole days of 24 hours. NULL (no time) stays NULL."""
+
+    output_field = FollowUp._meta.get_field("start_at")
+
+    def __init__(self, *, days: int | None = None, day: date | None = None, zone: str):
+        super().__init__(F("start_at"), F("start_date"))
+        self.days, self.day, self.zone = days, day, zone
+
+    def _days_sql(self, start_date: str, connection) -> tuple[str, list]:
+        if self.day is None:
+            return "%s", [int(self.days or 0)]
+        day = connection.ops.adapt_datefield_value(self.day)
+        if connection.vendor == "postgresql":
+            return f"(%s::date - {start_date})", [day]
+        return f"CAST(julianday(%s) - julianday({start_date}) AS INTEGER)", [day]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        at, at_params = compiler.compile(self.source_expressions[0])
+        start, start_params = compiler.compile(self.source_expressions[1])
+        days, days_params = self._days_sql(start, connection)
+        return (
+            f"datetime({at}, ({days}) || ' days')",
+            [*at_params, *days_params, *start_params],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        at, at_params = compiler.compile(self.source_expressions[0])
+        start, start_params = compiler.compile(self.source_expressions[1])
+        days, days_params = self._days_sql(start, connection)
+        return (
+            f"((({at}) AT TIME ZONE %s) + make_interval(days => {days})) AT TIME ZONE %s",
+            [*at_params, self.zone, *days_params, *start_params, self.zone],
+        )
 
 
 def may_change(by: Associate) -> Q:
@@ -258,9 +300,16 @@ def _updates(change: Change, now) -> dict:
     if change.action == BulkAction.REOPEN:
         return {"completed": False, "completed_at": None}
     if change.action == BulkAction.MOVE:
+        zone = timezone.get_current_timezone_name()
         if change.start_date is not None:
-            return {"start_date": change.start_date}
-        return {"start_date": AddDays(F("start_date"), change.days or 0)}
+            return {
+                "start_date": change.start_date,
+                "start_at": MoveTime(day=change.start_date, zone=zone),
+            }
+        return {
+            "start_date": AddDays(F("start_date"), change.days or 0),
+            "start_at": MoveTime(days=change.days or 0, zone=zone),
+        }
     if change.action == BulkAction.REASSIGN:
         return {"owner": change.owner}
     if change.action == BulkAction.PRIORITY:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from crm.dates import get_format
+from crm.dates import get_format, hours_minutes
 from crm.models import Associate
 
 from .models import FollowUpType, Priority
@@ -39,6 +39,8 @@ FIELDS = [
     "owner_id",
     "completed",
     "completed_at",
+    "start_at",
+    "duration",
 ]
 # strftime-style directives of Django's date formats, for Excel's number format.
 EXCEL_PARTS = {
@@ -66,6 +68,8 @@ def headings() -> list[str]:
         _("Owner"),
         _("Completed"),
         _("Completed at"),
+        _("Start time"),
+        _("Duration"),
     ]
 
 
@@ -77,12 +81,14 @@ def _rows(followups: QuerySet, ordering=None) -> Iterator[list]:
     priorities = {p.pk: p.display_name for p in Priority.objects.all()}
     owners = {a.pk: a.name for a in Associate.objects.select_related("user")}
     yes, no = _("yes"), _("no")
+    # The request's time zone, read now: the rows are written after the view returned.
+    zone = timezone.get_current_timezone()
     values = followups.order_by(*(ordering or ["start_date", "id"])).values_list(*FIELDS)
 
     def rows() -> Iterator[list]:
         for row in values.iterator(chunk_size=CHUNK):
             (start, type_id, description, company, first, last) = row[:6]
-            (project, priority_id, owner_id, done, done_at) = row[6:]
+            (project, priority_id, owner_id, done, done_at, start_at, duration) = row[6:]
             yield [
                 start,
                 types.get(type_id, ""),
@@ -93,7 +99,9 @@ def _rows(followups: QuerySet, ordering=None) -> Iterator[list]:
                 priorities.get(priority_id, ""),
                 owners.get(owner_id, ""),
                 yes if done else no,
-                timezone.localtime(done_at) if done_at else None,
+                timezone.localtime(done_at, zone) if done_at else None,
+                timezone.localtime(start_at, zone) if start_at else None,
+                duration,
             ]
 
     return rows()
@@ -112,13 +120,16 @@ def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     short_date = get_format("SHORT_DATE_FORMAT")
     short_datetime = get_format("SHORT_DATETIME_FORMAT")
+    time_format = get_format("TIME_FORMAT")
     first = ["\ufeff", writer.writerow(headings())]  # the mark: Excel reads UTF-8 (æ, ø, å)
 
     def lines() -> Iterator[str]:
         yield from first
         for row in rows:
             row[0] = date_format(row[0], short_date)
-            row[-1] = date_format(row[-1], short_datetime) if row[-1] else ""
+            row[9] = date_format(row[9], short_datetime) if row[9] else ""
+            row[10] = date_format(row[10], time_format) if row[10] else ""
+            row[11] = hours_minutes(row[11])
             yield writer.writerow([_safe(cell) for cell in row])
 
     return lines()
@@ -153,6 +164,8 @@ def xlsx_response(followups: QuerySet, name: str, ordering=None) -> FileResponse
     bold = book.add_format({"bold": True})
     day = book.add_format({"num_format": excel_format(get_format("SHORT_DATE_FORMAT"))})
     moment = book.add_format({"num_format": excel_format(get_format("SHORT_DATETIME_FORMAT"))})
+    clock = book.add_format({"num_format": excel_format(get_format("TIME_FORMAT"))})
+    hours = book.add_format({"num_format": "[h]:mm"})
     for column, heading in enumerate(headings()):
         sheet.write_string(0, column, heading, bold)
     sheet.set_column(0, 0, 12)
@@ -165,6 +178,10 @@ def xlsx_response(followups: QuerySet, name: str, ordering=None) -> FileResponse
                 sheet.write_string(number, column, row[column])
         if row[9]:
             sheet.write_datetime(number, 9, row[9].replace(tzinfo=None), moment)
+        if row[10]:
+            sheet.write_datetime(number, 10, row[10].time().replace(tzinfo=None), clock)
+        if row[11]:
+            sheet.write_datetime(number, 11, row[11], hours)
     book.close()
     handle.seek(0)
     return FileResponse(

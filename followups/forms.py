@@ -3,9 +3,10 @@ checks every id from the browser against what this associate may use."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import cast
 
 from django import forms
@@ -17,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.dates import StyleDateField
+from crm.dates import StyleDateField, hours_minutes
 from crm.models import (
     PERM_ASSIGN_TO_OUR_CONTACT,
     PERM_SPREAD_ACROSS_GROUP,
@@ -36,12 +37,16 @@ from .models import (
     DESCRIPTION_MAX_LENGTH,
     EARLIEST_START,
     LATEST_START,
+    MAX_DURATION,
     MAX_SPREAD_DAYS,
+    TIMED_KINDS,
     FollowUp,
     FollowUpType,
     OwnerMode,
     Priority,
     SpreadMethod,
+    check_timing,
+    timed_start,
 )
 from .rows import NO_CRITERIA_MESSAGE, NO_ONE_IN_GROUP_MESSAGE, Scope, Settings, spread_dates
 
@@ -287,6 +292,84 @@ class PickedIdField(forms.CharField):
         return text if text.isascii() and text.isdigit() and len(text) < 19 else ""
 
 
+class TypeSelect(forms.Select):
+    """The follow-up types, each option saying whether its kind has a time of day
+    (data-timed): the form shows Start time and Duration only for those (static/js/app.js,
+    select[data-kind-select])."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-kind-select": True, **(attrs or {})})
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None and instance.kind in TIMED_KINDS:
+            option["attrs"]["data-timed"] = True
+        return option
+
+
+class TimeInput(forms.TimeInput):
+    """A time of day as text, 24-hour (a browser's own time field shows 12-hour clocks
+    in an English browser, whatever the page's language)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"autocomplete": "off", "size": 6, "data-time-field": True, **(attrs or {})},
+            format="%H:%M",
+        )
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("placeholder", str(_("hh:mm")))
+        return context
+
+
+class DurationInput(forms.TextInput):
+    """A duration as hours and minutes (1:30)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"autocomplete": "off", "size": 6, "data-time-field": True, **(attrs or {})}
+        )
+
+    def format_value(self, value):
+        return hours_minutes(value) if isinstance(value, timedelta) else value
+
+
+class DurationMinutesField(forms.Field):
+    """A duration typed as minutes (45) or hours and minutes (1:30, 1.30), more than
+    nothing and at most MAX_DURATION."""
+
+    widget = DurationInput
+    default_error_messages = {
+        "invalid": _("Enter the duration in minutes (45) or hours and minutes (1:30)."),
+        "range": _("Enter a duration of more than 0 minutes and at most 24 hours."),
+    }
+    PATTERN = re.compile(r"^(?:(?P<minutes>\d{1,4})|(?P<h>\d{1,2})[:.](?P<m>[0-5]\d))$")
+
+    def to_python(self, value) -> timedelta | None:
+        if isinstance(value, timedelta):
+            return value
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if text.startswith("-"):
+            raise ValidationError(self.error_messages["range"], code="range")
+        found = self.PATTERN.match(text)
+        if found is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if found["minutes"] is not None:
+            return timedelta(minutes=int(found["minutes"]))
+        return timedelta(hours=int(found["h"]), minutes=int(found["m"]))
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not timedelta(0) < value <= MAX_DURATION:
+            raise ValidationError(self.error_messages["range"], code="range")
+
+
 class FollowUpFields(forms.Form):
     """The fields of a follow-up as a person fills them in, with their rules, for every
     form that writes follow-ups: the Generate follow-ups dialog, a new follow-up, an
@@ -296,12 +379,28 @@ class FollowUpFields(forms.Form):
         label=_("Type"),
         queryset=FollowUpType.objects.active(),
         empty_label=None,
+        widget=TypeSelect,
         error_messages={
             "required": _("Choose a follow-up type."),
             "invalid_choice": _("That follow-up type is no longer available; choose another."),
         },
     )
     start_date = START_DATE
+    # Only for the kinds with a time of day (TIMED_KINDS); read in the associate's time
+    # zone (the request's, crm.dates.TimeZoneMiddleware). clean() gives start_at.
+    start_time = forms.TimeField(
+        label=_("Start time"),
+        required=False,
+        widget=TimeInput,
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        help_text=_("Optional, for appointments and phone calls: 24-hour, such as 10:30."),
+        error_messages={"invalid": _("Enter a time of day from 00:00 to 23:59, such as 10:30.")},
+    )
+    duration = DurationMinutesField(
+        label=_("Duration"),
+        required=False,
+        help_text=_("Optional: minutes (45) or hours and minutes (1:30)."),
+    )
     description = DescriptionField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -338,9 +437,44 @@ class FollowUpFields(forms.Form):
         """The project the follow-up has now, kept while its name is unchanged."""
         return None
 
+    def clean_timing(self) -> None:
+        """Start time and duration: only for a type whose kind has a time; a duration
+        needs a time; the time is read in the request's time zone, on the start date
+        (cleaned_data["start_at"], None without a time)."""
+        data = self.cleaned_data
+        data["start_at"] = None
+        if "start_time" not in self.fields:
+            return
+        at, duration, type_ = data.get("start_time"), data.get("duration"), data.get("type")
+        if type_ is not None and type_.kind not in TIMED_KINDS:
+            if at is not None:
+                self.add_error(
+                    "start_time",
+                    _(
+                        "Only appointments and phone calls have a start time; clear it for a %(type)s."
+                    )
+                    % {"type": type_.display_name},
+                )
+            if duration is not None:
+                self.add_error(
+                    "duration",
+                    _("Only appointments and phone calls have a duration; clear it for a %(type)s.")
+                    % {"type": type_.display_name},
+                )
+            return
+        if duration is not None and at is None and "start_time" not in self.errors:
+            self.add_error("duration", _("Enter a start time for the duration, or clear it."))
+        day = data.get("start_date")
+        if at is not None and day is not None and "start_date" not in self.errors:
+            try:
+                data["start_at"] = timed_start(day, at, timezone.get_current_timezone())
+            except ValidationError as error:
+                self.add_error("start_time", error)
+
     def clean(self):
         super().clean()
         data = self.cleaned_data
+        self.clean_timing()
         picked = data.get("project")  # the id picked from the list, if any
         data["project"] = None
         if "project_text" not in self.errors:
@@ -606,8 +740,21 @@ class GenerateFollowUpsForm(PreviewForm, FollowUpFields):
         },
     )
 
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        # The time on the start as "in N working days" may have moved it (StartFields).
+        at, day = data.get("start_time"), data.get("start_date")
+        if at is not None and day is not None and "start_time" not in self.errors:
+            try:
+                timed_start(day, at, timezone.get_current_timezone())
+            except ValidationError as error:
+                self.add_error("start_time", error)
+        return data
+
     def settings(self) -> Settings:
         data = self.cleaned_data
+        timed = data.get("start_at") is not None
         return Settings(
             type=data["type"],
             start_date=data["start_date"],
@@ -616,6 +763,9 @@ class GenerateFollowUpsForm(PreviewForm, FollowUpFields):
             priority=data["priority"],
             completed=data["completed"],
             spread_days=data.get("spread_days"),
+            start_time=data["start_time"] if timed else None,
+            duration=data.get("duration") if timed else None,
+            time_zone=timezone.get_current_timezone_name() if timed else "",
         )
 
 
@@ -668,12 +818,40 @@ class FollowUpRulesForm(forms.ModelForm):
     def clean_start_date(self):
         return check_start_date(self.cleaned_data["start_date"])
 
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        # Django admin edits start_at and duration as they are (the app's forms ask for
+        # a time of day instead): the same rules, in the administrator's time zone.
+        type_, day = data.get("type"), data.get("start_date")
+        if "start_at" in self.fields and type_ is not None and day is not None:
+            try:
+                check_timing(
+                    kind=type_.kind,
+                    start_date=day,
+                    start_at=data.get("start_at"),
+                    duration=data.get("duration"),
+                    zone=timezone.get_current_timezone(),
+                )
+            except ValidationError as error:
+                self.add_error("start_at", error)
+        return data
+
 
 class FollowUpEditForm(FollowUpFields, FollowUpRulesForm):
     """Edit one open follow-up: the dialog's fields and rules (FollowUpFields), and an
     owner this associate may assign to. Completing it is the page's own button."""
 
-    field_order = ["type", "start_date", "description", "project_text", "priority", "owner"]
+    field_order = [
+        "type",
+        "start_date",
+        "start_time",
+        "duration",
+        "description",
+        "project_text",
+        "priority",
+        "owner",
+    ]
 
     class Meta:
         model = FollowUp
@@ -686,6 +864,12 @@ class FollowUpEditForm(FollowUpFields, FollowUpRulesForm):
         if followup.project_id and not self.is_bound:
             self.initial["project_text"] = followup.project.name
             self.initial["project"] = followup.project_id
+        if followup.start_at is not None and not self.is_bound:
+            # As typed in this associate's time zone (the request's).
+            local = timezone.localtime(followup.start_at)
+            self.initial["start_date"] = local.date()
+            self.initial["start_time"] = local.time()
+            self.initial["duration"] = followup.duration
 
     def owner_choices(self) -> QuerySet:
         return Associate.objects.assignable_by(self.associate)
@@ -700,6 +884,8 @@ class FollowUpEditForm(FollowUpFields, FollowUpRulesForm):
         return {
             **{name: data[name] for name in self._meta.fields or ()},
             "project": data.get("project"),
+            "start_at": data.get("start_at"),
+            "duration": data.get("duration") if data.get("start_at") else None,
         }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
@@ -114,6 +115,56 @@ class FollowUpType(NamedInLanguages):
         ]
 
 
+# The kinds whose follow-ups may have a time of day and a duration; a task is a date.
+TIMED_KINDS = frozenset({FollowUpType.Kind.APPOINTMENT, FollowUpType.Kind.PHONE_CALL})
+MAX_DURATION = timedelta(hours=24)
+
+
+def timed_start(
+    day: date, at: time | None, zone: tzinfo, *, strict: bool = True
+) -> datetime | None:
+    """The aware start of a follow-up on `day` at the time `at` in `zone` (None without
+    a time). `strict`: raises ValidationError for a time the clocks skip on that day
+    (the night summer time begins); otherwise such a time is taken as Python reads it."""
+    if at is None:
+        return None
+    start = datetime.combine(day, at.replace(tzinfo=None, second=0, microsecond=0), zone)
+    if strict and start.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != start.replace(
+        tzinfo=None
+    ):
+        raise ValidationError(
+            _("%(time)s does not exist on that day (the clocks go forward); choose another time."),
+            params={"time": at.strftime("%H:%M")},
+            code="skipped_time",
+        )
+    return start
+
+
+def check_timing(
+    *,
+    kind: str,
+    start_date: date,
+    start_at: datetime | None,
+    duration: timedelta | None,
+    zone: tzinfo,
+) -> None:
+    """The rules of a follow-up's time, for the places that write one (a form's check
+    comes first, with its own messages): only appointments and phone calls have one; a
+    duration needs a time and is more than nothing and at most MAX_DURATION; the time's
+    date in `zone` (the time zone it was typed in) is the start date. The database
+    checks the first two too (FollowUp.Meta.constraints)."""
+    if start_at is None:
+        if duration is not None:
+            raise ValidationError(_("A duration needs a start time."), code="duration_no_time")
+        return
+    if kind not in TIMED_KINDS:
+        raise ValidationError(_("Only appointments and phone calls have a start time."))
+    if start_at.tzinfo is None or start_at.astimezone(zone).date() != start_date:
+        raise ValidationError(_("The start time is not on the start date."))
+    if duration is not None and not timedelta(0) < duration <= MAX_DURATION:
+        raise ValidationError(_("A duration is more than 0 minutes and at most 24 hours."))
+
+
 class Priority(NamedInLanguages):
     name = models.CharField(_("name (English)"), max_length=50)
     name_nb = models.CharField(
@@ -191,6 +242,10 @@ class Generation(models.Model):
         FollowUpType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
     )
     start_date = models.DateField(_("start"))
+    # Each follow-up's time of day, as typed in the time zone `time_zone`.
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    duration = models.DurationField(_("duration"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     description = models.TextField(
         _("description"), validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
     )
@@ -381,6 +436,11 @@ class FollowUp(models.Model):
         db_index=False,
     )
     start_date = models.DateField(_("start"))
+    # An appointment's or a phone call's time, if it has one (TIMED_KINDS): aware, and on
+    # start_date in the time zone it was typed in (check_timing); lists, counters and
+    # indexes go by start_date. A duration needs a time.
+    start_at = models.DateTimeField(_("start time"), null=True, blank=True)
+    duration = models.DurationField(_("duration"), null=True, blank=True)
     description = models.TextField(
         _("description"), validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
     )
@@ -470,6 +530,19 @@ class FollowUp(models.Model):
                 | Q(completed=True, completed_at__isnull=False),
                 name="followups_followup_completed_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(duration__isnull=True) | Q(start_at__isnull=False),
+                name="followups_followup_duration_has_time",
+                violation_error_message=_("A duration needs a start time."),
+            ),
+            models.CheckConstraint(
+                condition=Q(duration__isnull=True)
+                | Q(duration__gt=timedelta(0), duration__lte=MAX_DURATION),
+                name="followups_followup_duration_range",
+                violation_error_message=_(
+                    "A duration is more than 0 minutes and at most 24 hours."
+                ),
+            ),
         ]
         indexes = [
             # Activity list and counters: one associate's open follow-ups by start date
@@ -532,6 +605,13 @@ class FollowUp(models.Model):
             or self.created_by_id == associate.pk
             or associate.user.has_perm(PERM_SEE_ALL_ASSOCIATES)
         )
+
+    @property
+    def end_at(self) -> datetime | None:
+        """When a timed follow-up with a duration ends."""
+        if self.start_at is None or self.duration is None:
+            return None
+        return self.start_at + self.duration
 
     @property
     def is_overdue(self) -> bool:
@@ -607,6 +687,8 @@ class BulkChangeRow(models.Model):
     followup_id = models.BigIntegerField()
     type_id = models.BigIntegerField(null=True)
     start_date = models.DateField(null=True)
+    start_at = models.DateTimeField(null=True)
+    duration = models.DurationField(null=True)
     description = models.TextField(null=True)  # noqa: DJ001 (empty: not recorded)
     project_id = models.BigIntegerField(null=True)
     priority_id = models.BigIntegerField(null=True)

@@ -21,10 +21,12 @@ docs/generation.md shows the assembled statement on each database.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.expressions import RawSQL
@@ -36,7 +38,15 @@ from crm.workdays import working_days_after
 from selections import dynamic
 from selections.models import Selection, SelectionMember
 
-from .models import FollowUp, FollowUpType, Generation, OwnerMode, Priority, SpreadMethod
+from .models import (
+    FollowUp,
+    FollowUpType,
+    Generation,
+    OwnerMode,
+    Priority,
+    SpreadMethod,
+    timed_start,
+)
 
 # Why a follow-up in "our contact" mode falls back to the current user.
 FALLBACK_NONE, FALLBACK_NO_CONTACT, FALLBACK_INACTIVE = 0, 1, 2
@@ -72,7 +82,9 @@ class Scope:
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """What each follow-up says. `spread_days`: the start spread over that many working
-    days (None, or 0, for none)."""
+    days (None, or 0, for none). `start_time`: each follow-up's time of day on its start
+    date, in the time zone `time_zone` it was typed in, with an optional `duration`
+    (neither without a time)."""
 
     type: FollowUpType
     start_date: date
@@ -81,10 +93,25 @@ class Settings:
     priority: Priority | None = None
     completed: bool = False
     spread_days: int | None = None
+    start_time: time | None = None
+    duration: timedelta | None = None
+    time_zone: str = ""
 
     def __post_init__(self):
         if not self.spread_days:
             object.__setattr__(self, "spread_days", None)
+        if self.start_time is None:
+            object.__setattr__(self, "duration", None)
+            object.__setattr__(self, "time_zone", "")
+
+    def start_at(self, day: date) -> datetime | None:
+        """The aware start on `day` at start_time (None without a time). A time the
+        clocks skip that day is read as the hour after, as Python does; the dialog
+        refuses one on its own start date."""
+        if self.start_time is None:
+            return None
+        zone = zoneinfo.ZoneInfo(self.time_zone or django_settings.TIME_ZONE)
+        return timed_start(day, self.start_time, zone, strict=False)
 
 
 # The models behind the dataclasses' references, to store them as ids (a background
@@ -106,8 +133,10 @@ def as_json(*parts: Scope | Settings) -> dict:
             value = getattr(part, f.name)
             if f.name in _REFERENCES:
                 value = value.pk if value is not None else None
-            elif isinstance(value, date):
+            elif isinstance(value, date | time):
                 value = value.isoformat()
+            elif isinstance(value, timedelta):
+                value = value.total_seconds()
             elif isinstance(value, tuple):
                 value = list(value)
             data[f.name] = value
@@ -122,6 +151,10 @@ def from_json(data: dict) -> tuple[Scope, Settings]:
         pk = values.get(name)
         values[name] = model._default_manager.get(pk=pk) if pk is not None else None
     values["start_date"] = date.fromisoformat(values["start_date"])
+    if values.get("start_time") is not None:
+        values["start_time"] = time.fromisoformat(values["start_time"])
+    if values.get("duration") is not None:
+        values["duration"] = timedelta(seconds=values["duration"])
     return split(values)
 
 
@@ -458,23 +491,46 @@ def spread_dates(start: date, days: int | None) -> list[date] | None:
     return [working_days_after(first, i) for i in range(days)]
 
 
-def spread_start_sql(rows: str, dates: list[date]) -> tuple[str, list]:
-    """SELECT owner_id, company_id, person_id, start_date over `rows`: each owner's rows,
-    in unit order, take the dates in turn (row number modulo the number of dates), so
-    an owner's day counts differ by at most one."""
+def spread_start_sql(
+    rows: str, dates: list[date], starts: list[datetime] | None = None
+) -> tuple[str, list]:
+    """SELECT owner_id, company_id, person_id, start_date, start_at over `rows`: each
+    owner's rows, in unit order, take the dates in turn (row number modulo the number of
+    dates), so an owner's day counts differ by at most one. `starts`: the time on each
+    date (start_at NULL without)."""
     ops = connection.ops
-    cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    postgres = connection.vendor == "postgresql"
+    cast = "CAST(%s AS DATE)" if postgres else "%s"
+    if starts is not None:
+        cast += ", CAST(%s AS TIMESTAMP WITH TIME ZONE)" if postgres else ", %s"
     values = ", ".join(f"({_bigint(i)}, {cast})" for i in range(len(dates)))
     numbered = (
         "SELECT r0.owner_id, r0.company_id, r0.person_id, (ROW_NUMBER() OVER ("
         f"PARTITION BY r0.owner_id ORDER BY {_ROW_ORDER.format(t='r0')}) - 1) %% {len(dates)}"
         f" AS day_slot FROM ({rows}) r0"
     )
+    # A NULL in a subquery is text on PostgreSQL unless it is given its type.
+    start_at = "dd.column3" if starts is not None else "NULL"
+    if starts is None and postgres:
+        start_at = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
     sql = (
-        "SELECT nr.owner_id, nr.company_id, nr.person_id, dd.column2 AS start_date"
+        "SELECT nr.owner_id, nr.company_id, nr.person_id, dd.column2 AS start_date,"
+        f" {start_at} AS start_at"
         f" FROM ({numbered}) nr JOIN (VALUES {values}) dd ON dd.column1 = nr.day_slot"
     )
-    return sql, [ops.adapt_datefield_value(d) for d in dates]
+    params: list = []
+    for i, day in enumerate(dates):
+        params.append(ops.adapt_datefield_value(day))
+        if starts is not None:
+            params.append(ops.adapt_datetimefield_value(starts[i]))
+    return sql, params
+
+
+def cast_start(value: datetime | None) -> datetime:
+    """A spread's start (never None: called only with a time)."""
+    if value is None:
+        raise ValueError("a timed spread needs a start on every date")
+    return value
 
 
 # --- The whole statement -------------------------------------------------------------
@@ -510,8 +566,9 @@ def plan_rows(
 # The follow-up's columns an insert writes, in order: the settings and stamps (one
 # value for every row), then the row's own.
 INSERT_COLUMNS = (
-    "type_id, start_date, description, project_id, priority_id, completed, completed_at,"
-    " created_by_id, created_at, updated_at, generation_id, owner_id, company_id, person_id"
+    "type_id, start_date, start_at, duration, description, project_id, priority_id,"
+    " completed, completed_at, created_by_id, created_at, updated_at, generation_id,"
+    " owner_id, company_id, person_id"
 )
 # In the order of the company and person indexes: each of their pages is then written
 # once, instead of once for every row that lands on it.
@@ -527,22 +584,32 @@ def insert_sql(
     writer can put another source in their place (services._insert_chunked)."""
     ops = connection.ops
     dates = spread_dates(settings.start_date, settings.spread_days)
+    timed = settings.start_time is not None
     if dates is None:
-        start, start_params = "%s", [ops.adapt_datefield_value(settings.start_date)]
+        start = "%s, %s"
+        start_params = [
+            ops.adapt_datefield_value(settings.start_date),
+            ops.adapt_datetimefield_value(settings.start_at(settings.start_date)),
+        ]
     else:
-        sql, date_params = spread_start_sql(rows.sql, dates)
+        starts = [cast_start(settings.start_at(day)) for day in dates] if timed else None
+        sql, date_params = spread_start_sql(rows.sql, dates, starts)
         rows = Rows(sql=sql, params=[*rows.params, *date_params], plan=rows.plan, dated=True)
-        start, start_params = "r.start_date", []
+        start, start_params = "r.start_date, r.start_at", []
     stamp = ops.adapt_datetimefield_value(now)
+    duration = FollowUp._meta.get_field("duration").get_db_prep_value(settings.duration, connection)
+    # The duration as an interval on PostgreSQL (NULL too), microseconds on SQLite.
+    typed = "CAST(%s AS INTERVAL)" if connection.vendor == "postgresql" else "%s"
     sql = (
         f"INSERT INTO {_table(FollowUp)} ({INSERT_COLUMNS})"
-        f" SELECT %s, {start}, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        f" SELECT %s, {start}, {typed}, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
         " r.owner_id, r.company_id, r.person_id"
         f" FROM ({rows.sql}) r{ROWS_ORDER}"
     )
     params = [
         settings.type.pk,
         *start_params,
+        duration,
         settings.description,
         settings.project.pk if settings.project else None,
         settings.priority.pk if settings.priority else None,

@@ -26,7 +26,7 @@ from selections import dynamic
 from selections.models import Selection
 
 from . import rows
-from .models import UNTOUCHED, FollowUp, Generation, overdue_on
+from .models import UNTOUCHED, FollowUp, Generation, check_timing, overdue_on
 from .rows import (
     FALLBACK_INACTIVE,
     FALLBACK_NO_CONTACT,
@@ -200,6 +200,9 @@ def followups_generate(
                 selection_name=selection.name,
                 type=settings.type,
                 start_date=settings.start_date,
+                start_time=settings.start_time,
+                duration=settings.duration,
+                time_zone=settings.time_zone,
                 description=settings.description,
                 project=settings.project,
                 priority=settings.priority,
@@ -403,6 +406,7 @@ def followup_save_changes(*, followup: FollowUp, changes: dict, by: Associate) -
     owner_before = followup.owner_id
     for name, value in changes.items():
         setattr(followup, name, value)
+    _check_timing(followup)
     followup.updated_at = timezone.now()
     followup.save(update_fields=[*changes, "updated_at"])
     if followup.owner_id != owner_before:
@@ -426,16 +430,32 @@ def followup_admin_save(*, followup: FollowUp, change: bool, changed: list[str],
         followup_owner_changed(followup=followup, by=by or Associate(user=user))
 
 
+def _check_timing(followup: FollowUp) -> None:
+    """A follow-up's time as check_timing has it, typed in the request's time zone (its
+    type is read only for a follow-up with a time)."""
+    check_timing(
+        kind=followup.type.kind if followup.start_at is not None else "",
+        start_date=followup.start_date,
+        start_at=followup.start_at,
+        duration=followup.duration,
+        zone=timezone.get_current_timezone(),
+    )
+
+
 def followup_create(*, values: dict, by: Associate) -> FollowUp:
-    """One follow-up made by hand (not generated), completed with the time if so."""
+    """One follow-up made by hand (not generated), completed with the time if so. A
+    time (start_at) must be on the start date in the request's time zone."""
     now = timezone.now()
-    return FollowUp.objects.create(
+    followup = FollowUp(
         **values,
         completed_at=now if values.get("completed") else None,
         created_by=by,
         created_at=now,
         updated_at=now,
     )
+    _check_timing(followup)
+    followup.save(force_insert=True)
+    return followup
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The personal calendar feed: an associate's open follow-ups as an iCalendar (RFC 5545)
-file, all-day events on their start date, streamed.
+file, streamed: all-day events on their start date, and timed events (DTSTART, and DTEND
+with a duration, in UTC) for the appointments and phone calls that have a time.
 
 The calendar and every value in it are encoded by the icalendar library: the calendar's
 own properties by its Calendar component, each event's text and date properties by its
@@ -16,7 +17,7 @@ last change.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -66,6 +67,28 @@ class _Lines(dict):
         return encoded
 
 
+def _moment(value) -> datetime:
+    """An aware datetime as the database gives it: aware on PostgreSQL, UTC text on
+    SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _length(value) -> timedelta:
+    """A duration as the database gives it: a timedelta, or microseconds on SQLite."""
+    return value if isinstance(value, timedelta) else timedelta(microseconds=int(value))
+
+
+def _timed(start_at, duration) -> str:
+    """DTSTART (and DTEND, with a duration) of a timed event, in UTC."""
+    start = _moment(start_at).replace(microsecond=0)
+    lines = _line("DTSTART", vDatetime(start))
+    if duration is not None:
+        lines += _line("DTEND", vDatetime(start + _length(duration)))
+    return lines
+
+
 def feed_name(associate: Associate) -> str:
     with translation.override(associate.mail_language):
         return translation.gettext("Follow-ups: %(name)s") % {"name": associate.name}
@@ -78,7 +101,8 @@ def calendar_chunks(associate: Associate, types: dict[int, str]) -> Iterator[byt
 
     Each event: UID, DTSTAMP (this answer's time: the feed has no METHOD, so it says
     when the calendar was last revised), DTSTART and DTEND (an all-day event on the
-    start date), SUMMARY (type and the description's first line), LOCATION (the
+    start date; for a follow-up with a time, its start, and its end if it has a
+    duration, in UTC), SUMMARY (type and the description's first line), LOCATION (the
     company), DESCRIPTION and URL (the follow-up's page)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -104,10 +128,14 @@ def calendar_chunks(associate: Associate, types: dict[int, str]) -> Iterator[byt
     days: dict = {}
     texts: dict[tuple, tuple[str, str]] = {}
     piece: list[str] = []
-    for pk, start, type_id, description, company in _open_followups(associate):
-        when = days.get(start)
+    for pk, start, type_id, description, company, start_at, duration in _open_followups(associate):
+        key = (start, start_at, duration)
+        when = days.get(key)
         if when is None:
-            when = days[start] = f"{lines['DTSTART', start]}{lines['DTEND', start]}"
+            if start_at is not None:
+                when = days[key] = _timed(start_at, duration)
+            else:
+                when = days[key] = f"{lines['DTSTART', start]}{lines['DTEND', start]}"
         text = texts.get((type_id, description))
         if text is None:
             title = description.strip().split("\n", 1)[0].strip()
@@ -129,15 +157,18 @@ def calendar_chunks(associate: Associate, types: dict[int, str]) -> Iterator[byt
 
 
 def _open_followups(associate: Associate) -> Iterator[tuple]:
-    """(id, start date, type id, description, company name) of the associate's open
-    follow-ups by start date, from the index over them, CHUNK rows at a time (a
-    server-side cursor on PostgreSQL). The rows are read as the database gives them,
-    without the ORM's per-row conversion (a third of the time for 20,000 rows): the
-    start date may be its ISO text."""
+    """(id, start date, type id, description, company name, start_at, duration) of the
+    associate's open follow-ups by start date, from the index over them, CHUNK rows at
+    a time (a server-side cursor on PostgreSQL). The rows are read as the database
+    gives them, without the ORM's per-row conversion (a third of the time for 20,000
+    rows): the start date may be its ISO text, start_at UTC text, a duration
+    microseconds."""
     queryset = (
         FollowUp.objects.filter(owner=associate, completed=False)
         .order_by("start_date", "id")
-        .values_list("id", "start_date", "type_id", "description", "company__name")
+        .values_list(
+            "id", "start_date", "type_id", "description", "company__name", "start_at", "duration"
+        )
     )
     sql, params = queryset.query.sql_with_params()
     with connection.chunked_cursor() as cursor:

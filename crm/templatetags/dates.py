@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import template
 from django.template import defaultfilters
 
-from crm.dates import get_format
+from crm.dates import get_format, hours_minutes
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def date(value, arg=None):
 def time(value, arg=None):
     """Django's `time` filter, in the associate's style."""
     return defaultfilters.time(value, get_format(arg or "TIME_FORMAT"))
+
+
+@register.filter(is_safe=False)
+def duration_text(value):
+    """A duration as hours and minutes (1:30)."""
+    return hours_minutes(value) if value else ""

@@ -379,6 +379,31 @@
     if (days && days.value !== "") days.value = "";
   });
 
+  // select[data-kind-select]: Start time and Duration ([data-time-field]) only for a
+  // type whose kind has a time (option[data-timed]); hidden, they are also disabled, so
+  // a time typed before the type changed to a task is not sent.
+  function showTimeFields(select) {
+    const option = select.options[select.selectedIndex];
+    const timed = !!(option && option.hasAttribute("data-timed"));
+    select.form.querySelectorAll("[data-time-field]").forEach(function (input) {
+      input.disabled = !timed;
+      const control = input.closest(".control");
+      if (control) control.hidden = !timed;
+      const label = select.form.querySelector("label[for='" + input.id + "']");
+      if (label) label.hidden = !timed;
+    });
+  }
+  document.addEventListener("htmx:load", function (event) {
+    const root = event.detail.elt;
+    if (root.querySelectorAll) root.querySelectorAll("select[data-kind-select]").forEach(function (select) {
+      if (select.form) showTimeFields(select);
+    });
+  });
+  document.addEventListener("change", function (event) {
+    const select = event.target;
+    if (select.matches && select.matches("select[data-kind-select]") && select.form) showTimeFields(select);
+  });
+
   // input[data-checked-by]: choosing an associate in "Other associate" chooses that
   // owner. In the capture phase, so the preview (on the form's change) sees it.
   document.addEventListener("change", function (event) {

@@ -33,11 +33,21 @@ def squeezed(sql: str) -> str:
 
 # The clauses the page explains, in the order they appear in the INSERT.
 INSERT_HEAD = (
-    'INSERT INTO "followups_followup" (type_id, start_date, description, project_id,'
-    " priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
+    'INSERT INTO "followups_followup" (type_id, start_date, start_at, duration, description,'
+    " project_id, priority_id, completed, completed_at, created_by_id, created_at, updated_at,"
     " generation_id, owner_id, company_id, person_id)"
-    " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, r.owner_id, r.company_id, r.person_id"
+    " SELECT %s, %s, %s, {duration}, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " r.owner_id, r.company_id, r.person_id"
 )
+
+
+def insert_head() -> str:
+    """The head of the INSERT as the page shows it on this database: the duration is cast
+    to an interval on PostgreSQL."""
+    typed = "CAST(%s AS INTERVAL)" if connection.vendor == "postgresql" else "%s"
+    return INSERT_HEAD.format(duration=typed)
+
+
 # The owner, then why it fell back: no our contact (1) before one who may not receive
 # follow-ups (2), else none (0).
 OWNER_RULE = (
@@ -56,7 +66,7 @@ JOINS = (
 )
 CONTACT_JOIN = ") a ON a.id = COALESCE(c.our_contact_id, p.our_contact_id)"
 INSERT_TAIL = ") r ORDER BY r.company_id, r.person_id"
-INSERT_CLAUSES = (INSERT_HEAD, OWNER_RULE, ONE_PER_COMPANY_OFF, SOURCE, JOINS, CONTACT_JOIN)
+INSERT_CLAUSES = (OWNER_RULE, ONE_PER_COMPANY_OFF, SOURCE, JOINS, CONTACT_JOIN)
 
 PREVIEW_HEAD = "SELECT k.owner_id, k.fallback, SUM(k.n), COUNT(*) FROM ("
 PREVIEW_CLAUSES = (
@@ -103,10 +113,10 @@ def case(selection, manager, call_type):
 def test_it_builds_the_insert_the_page_shows(case):
     sql = squeezed(case["insert"])
 
-    assert sql.startswith(squeezed(INSERT_HEAD + " FROM ("))
+    assert sql.startswith(squeezed(insert_head() + " FROM ("))
     assert sql.endswith(squeezed(INSERT_TAIL))
     assert not [c for c in INSERT_CLAUSES if squeezed(c) not in sql]
-    positions = [sql.find(squeezed(clause)) for clause in INSERT_CLAUSES]
+    positions = [sql.find(squeezed(clause)) for clause in (insert_head(), *INSERT_CLAUSES)]
     assert positions == sorted(positions)
     assert "ROW_NUMBER()" not in sql  # one per company is off
     assert rows.INSERT_COLUMNS in case["insert"]
@@ -119,6 +129,8 @@ def test_it_passes_the_parameters_in_the_pages_order(case):
     assert case["insert_params"] == [
         case["type"].pk,
         ops.adapt_datefield_value(START),
+        None,  # start_at: no time
+        None,  # duration
         DESCRIPTION,
         None,  # project
         None,  # priority
@@ -150,7 +162,13 @@ def test_the_page_still_shows_those_clauses():
 
     missing = [
         clause
-        for clause in (*INSERT_CLAUSES, INSERT_TAIL, *PREVIEW_CLAUSES)
+        for clause in (
+            INSERT_HEAD.format(duration="%s"),  # SQLite
+            INSERT_HEAD.format(duration="CAST(%s AS INTERVAL)"),  # PostgreSQL
+            *INSERT_CLAUSES,
+            INSERT_TAIL,
+            *PREVIEW_CLAUSES,
+        )
         if squeezed(clause) not in page
     ]
     assert not missing
