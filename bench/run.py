@@ -1136,18 +1136,22 @@ def bulk_figures(args, record, results, me, total: int) -> None:
     print(f"\nBulk changes ({n:,} of {total:,} follow-ups)")
 
     table = connection.ops.quote_name(FollowUp._meta.db_table)
-    plus = "date(start_date, %s)" if connection.vendor == "sqlite" else "start_date + %s::integer"
+    if connection.vendor == "sqlite":
+        plus, at_plus = "date(start_date, %s)", "datetime(start_at, %s)"
+    else:
+        plus, at_plus = "start_date + %s::integer", "start_at + make_interval(days => %s)"
 
     def by_hand(days: int, back: bool = False):
-        # The floor: the same rows, the same new start and change time, one UPDATE (and
+        # The floor: the same rows, the same new start (its time too, where it has one) and
+        # change time, one UPDATE (and
         # back again, untimed, as the data set was built: unchanged since created).
         shift = f"{days:+d} days" if connection.vendor == "sqlite" else days
         changed = "created_at" if back else "%s"
         with connection.cursor() as cursor, transaction_atomic():
             cursor.execute(
-                f"UPDATE {table} SET start_date = {plus}, updated_at = {changed}"
-                f" WHERE NOT completed AND id <= %s",
-                [shift, *([] if back else [timezone.now()]), last_id],
+                f"UPDATE {table} SET start_date = {plus}, start_at = {at_plus},"
+                f" updated_at = {changed} WHERE NOT completed AND id <= %s",
+                [shift, shift, *([] if back else [timezone.now()]), last_id],
             )
             assert cursor.rowcount == n, cursor.rowcount
 
