@@ -6,6 +6,9 @@ class FollowupsConfig(AppConfig):
     verbose_name = "Follow-ups"
 
     def ready(self) -> None:
-        from . import cards
+        from django.db.backends.signals import connection_created
+
+        from . import bulk, cards
 
         cards.register()
+        connection_created.connect(bulk.register_sqlite_functions)

@@ -13,8 +13,9 @@ about them is loaded into Python, so the queries stay the same for 10 rows or 10
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Func, Model, OuterRef, Q, QuerySet, Subquery
@@ -159,12 +160,33 @@ class AddDays(Func):
         return f"({sql} + %s::integer)", [*params, self.days]
 
 
+SQLITE_MOVE_LOCAL = "followups_move_local"
+
+
+def move_local(at: str | None, days: int | None, zone: str) -> str | None:
+    """A start_at as SQLite keeps it (UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"), moved by
+    `days` at the same time of day in `zone`, in the same form."""
+    if at is None or days is None:
+        return None
+    here = ZoneInfo(zone)
+    local = datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(here)
+    moved = (local.replace(tzinfo=None) + timedelta(days=days)).replace(tzinfo=here)
+    return str(moved.astimezone(UTC).replace(tzinfo=None))
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """connection_created: the functions bulk changes use on SQLite."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_MOVE_LOCAL, 3, move_local, deterministic=True)
+
+
 class MoveTime(Func):
     """A timed follow-up's start_at moved with its start date: by `days`, or onto `day`
     (then by as many days as that is from the row's start_date), at the same time of
-    day. On PostgreSQL the time of day is kept in `zone` (the mover's time zone: the
-    day a summer-time change falls on keeps 10:00 at 10:00); SQLite, which has no time
-    zones, moves it by whole days of 24 hours. NULL (no time) stays NULL."""
+    day in `zone` (the mover's time zone: across a change to or from summer time,
+    10:00 stays 10:00). PostgreSQL does it with AT TIME ZONE; SQLite, which has no time
+    zones, with `move_local`, registered on each of its connections. NULL (no time)
+    stays NULL."""
 
     output_field = FollowUp._meta.get_field("start_at")
 
@@ -185,8 +207,8 @@ class MoveTime(Func):
         start, start_params = compiler.compile(self.source_expressions[1])
         days, days_params = self._days_sql(start, connection)
         return (
-            f"datetime({at}, ({days}) || ' days')",
-            [*at_params, *days_params, *start_params],
+            f"{SQLITE_MOVE_LOCAL}({at}, {days}, %s)",
+            [*at_params, *days_params, *start_params, self.zone],
         )
 
     def as_postgresql(self, compiler, connection, **extra):

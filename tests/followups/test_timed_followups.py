@@ -276,6 +276,51 @@ def test_a_bulk_move_keeps_the_time_of_day(login, salesperson, meeting):
     assert followup.start_at == datetime(2026, 12, 8, 10, 30, tzinfo=OSLO)
 
 
+@pytest.mark.parametrize(
+    ("start", "moved"),
+    [
+        # Into summer time (29 March 2026) and out of it (25 October 2026), both ways.
+        (datetime(2026, 3, 27, 10, 0, tzinfo=OSLO), datetime(2026, 3, 30, 10, 0, tzinfo=OSLO)),
+        (datetime(2026, 10, 23, 10, 0, tzinfo=OSLO), datetime(2026, 10, 26, 10, 0, tzinfo=OSLO)),
+        (datetime(2026, 3, 30, 8, 15, tzinfo=OSLO), datetime(2026, 3, 27, 8, 15, tzinfo=OSLO)),
+    ],
+)
+def test_a_bulk_move_across_a_change_of_summer_time_keeps_the_clock_time(
+    login, salesperson, meeting, start, moved
+):
+    followup = FollowUpFactory(
+        owner=salesperson, type=meeting, start_date=start.date(), start_at=start
+    )
+    days = (moved.date() - start.date()).days
+    login(salesperson).post(
+        reverse("followups:bulk_apply"),
+        {
+            "source": "activities",
+            "show": "open",
+            "next": "/",
+            "scope": "ticked",
+            "ids": [followup.pk],
+            "action": "move",
+            "days": f"{days:+d}",
+        },
+    )
+    followup.refresh_from_db()
+    assert followup.start_date == moved.date()
+    assert followup.start_at == moved
+    assert timezone.localtime(followup.start_at, OSLO).time() == moved.time()
+
+
+def test_move_local_keeps_the_form_sqlite_stores():
+    from followups.bulk import move_local
+
+    assert move_local("2026-03-27 09:00:00", 3, "Europe/Oslo") == "2026-03-30 08:00:00"
+    assert (
+        move_local("2026-03-27 09:00:00.250000", 3, "Europe/Oslo") == "2026-03-30 08:00:00.250000"
+    )
+    assert move_local(None, 3, "Europe/Oslo") is None
+    assert move_local("2026-03-27 09:00:00", None, "Europe/Oslo") is None
+
+
 def test_a_bulk_delete_and_its_undo_keep_the_time(login, salesperson, meeting):
     start = datetime(2026, 12, 1, 10, 30, tzinfo=OSLO)
     followup = FollowUpFactory(
