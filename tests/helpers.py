@@ -4,10 +4,104 @@ from __future__ import annotations
 
 import contextlib
 import re
+import uuid
 from datetime import date, timedelta
+from html import unescape
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+# The header htmx sends with every request it makes: client.get(url, headers=HTMX).
+HTMX = {"HX-Request": "true"}
+
+
+def text(source) -> str:
+    """What a user reads of a response or of a piece of HTML: <template> contents
+    (markup the page only clones) and tags removed, entities decoded, whitespace
+    collapsed."""
+    html = source if isinstance(source, str) else source.content.decode()
+    html = re.sub(r"<template\b.*?</template>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def dialog_data(follow_up_type, **changes) -> dict:
+    """A valid POST of the Generate follow-ups dialog (My activity list, every member,
+    of `follow_up_type`), with the changes applied; a change to None leaves that field
+    out. The `dialog_data` fixture passes the test's call type."""
+    data = {
+        "key": str(uuid.uuid4()),
+        "type": str(follow_up_type.pk),
+        "start_date": "2026-03-02",
+        "description": "Call about the spring offer",
+        "project_text": "",
+        "project": "",
+        "priority": "",
+        "owner_mode": "mine",
+        "owner_associate": "",
+        "selected_only": "",
+    }
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def add_members(selection, n: int, *, our_contact) -> list:
+    """Bulk-create n members of the selection, cycling through the three kinds: a company
+    only, a person at a company, a person with no company. Every company and every person
+    with no company has `our_contact`, so each row shows one. (The `add_members` fixture
+    gives a new "Eva Owner" when the test names none.)"""
+    from crm.models import Company, Person
+    from selections.models import SelectionMember
+
+    companies = Company.objects.bulk_create(
+        Company(name=f"Company {i:05}", city=f"City {i:05}", our_contact=our_contact)
+        for i in range(n)
+    )
+    persons = Person.objects.bulk_create(
+        Person(
+            first_name="Person",
+            last_name=f"{i:05}",
+            company=companies[i] if i % 3 == 1 else None,
+            our_contact=our_contact if i % 3 == 2 else None,
+        )
+        for i in range(n)
+    )
+    return SelectionMember.objects.bulk_create(
+        SelectionMember(
+            selection=selection,
+            company=companies[i] if i % 3 != 2 else None,
+            person=persons[i] if i % 3 != 0 else None,
+        )
+        for i in range(n)
+    )
+
+
+def bulk_members(selection, n: int, *, our_contact=None, prefix: str = "Bulk") -> int:
+    """Add n company-only members to the selection (n new companies) in one or two
+    statements; on PostgreSQL one INSERT … SELECT from generate_series, so 20,000 take
+    a fraction of a second. Returns how many were added."""
+    from crm.models import Company
+    from selections.models import SelectionMember
+
+    if connection.vendor == "postgresql":
+        company = connection.ops.quote_name(Company._meta.db_table)
+        member = connection.ops.quote_name(SelectionMember._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH c AS (INSERT INTO {company} (name, city, category, active, our_contact_id)"
+                "  SELECT %s || ' ' || LPAD(g::text, 6, '0'), '', '', TRUE, %s"
+                "  FROM generate_series(1, %s) g RETURNING id)"
+                f" INSERT INTO {member} (selection_id, company_id, person_id, added_at)"
+                " SELECT %s, c.id, NULL, NOW() FROM c ORDER BY c.id",
+                [prefix, our_contact.pk if our_contact else None, n, selection.pk],
+            )
+            return cursor.rowcount
+    companies = Company.objects.bulk_create(
+        Company(name=f"{prefix} {i:06}", our_contact=our_contact) for i in range(1, n + 1)
+    )
+    SelectionMember.objects.bulk_create(
+        SelectionMember(selection=selection, company=company) for company in companies
+    )
+    return n
 
 
 def day(offset: int) -> date:

@@ -3,10 +3,9 @@
 import pytest
 
 from crm.factories import AssociateFactory, SelectionFactory, UserFactory
+from tests.helpers import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture

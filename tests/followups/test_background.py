@@ -16,11 +16,10 @@ from django_tasks_db.models import DBTaskResult
 from crm.factories import AssociateFactory
 from followups import background, services
 from followups.models import FollowUp, Generation, GenerationJob, JobStatus, OwnerMode
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, generation_choices
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-HTMX = {"HX-Request": "true"}
 COLUMNS = (
     "type_id",
     "start_date",

@@ -22,18 +22,13 @@ from crm.factories import (
 )
 from followups import bulk
 from followups.models import BulkAction, BulkChange, BulkChangeRow, FollowUp
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 CHECK = reverse("followups:bulk_confirm")
 APPLY = reverse("followups:bulk_apply")
 TODAY = timezone.localdate()
-
-
-def text(response) -> str:
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def post(scope="ticked", ids=(), action="complete", **fields) -> dict:

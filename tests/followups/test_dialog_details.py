@@ -23,16 +23,11 @@ from crm.factories import (
 )
 from followups.models import DESCRIPTION_MAX_LENGTH, FollowUp, Generation
 from followups.views import PROJECT_SUGGESTIONS
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 PROJECTS = reverse("followups:project_options")
-
-
-def text(response) -> str:
-    html = re.sub(r"<template.*?</template>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def dialog_url(selection) -> str:

@@ -17,20 +17,13 @@ from crm.factories import (
 )
 from followups.models import FollowUpType
 from selections.models import Visibility
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
 
 
 def url(selection, query: str = "") -> str:
     return reverse("followups:generate_dialog", args=[selection.pk]) + query
-
-
-def text(response) -> str:
-    """The response as text, tags removed, whitespace collapsed."""
-    html = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return re.sub(r"\s+", " ", html)
 
 
 @pytest.fixture

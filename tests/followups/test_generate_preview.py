@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -16,19 +14,13 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation
 from selections.models import Visibility
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
 
 
 def url(selection) -> str:
     return reverse("followups:generate_preview", args=[selection.pk])
-
-
-def text(response) -> str:
-    html = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return re.sub(r"\s+", " ", html).strip()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import re
 import uuid
 from datetime import date
-from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -23,20 +22,13 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation, OwnerMode
 from selections.models import Visibility
-from tests.helpers import tags
+from tests.helpers import HTMX, tags, text
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
 
 
 def url(selection) -> str:
     return reverse("followups:generate_save", args=[selection.pk])
-
-
-def text(html: str) -> str:
-    """The HTML as a user reads it: tags removed, entities decoded, whitespace collapsed."""
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def message(response) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -19,10 +18,10 @@ from crm.factories import SelectionFactory, SelectionMemberFactory
 from followups.forms import MAX_SELECTED_MEMBERS, MemberIdsField, format_ids
 from followups.models import FollowUp, Generation
 from selections.models import Visibility
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 FORM = "application/x-www-form-urlencoded"
 UNREADABLE = "The ticked members could not be read; reload the page."
 TOO_MANY = "Tick at most 5,000 members, or run the task on the whole selection."
@@ -30,12 +29,6 @@ TOO_MANY = "Tick at most 5,000 members, or run the task on the whole selection."
 
 def url(selection, endpoint: str) -> str:
     return reverse(f"followups:generate_{endpoint}", args=[selection.pk])
-
-
-def text(response) -> str:
-    """The response as a user reads it: tags removed, entities decoded, spaces collapsed."""
-    html = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return re.sub(r"\s+", " ", unescape(html)).strip()
 
 
 def post(client, path: str, data: dict):

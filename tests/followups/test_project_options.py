@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from crm.factories import ProjectFactory, UserFactory
 from crm.models import Project
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 URL = reverse("followups:project_options")
 
 
@@ -26,10 +26,6 @@ def options(response) -> list[str]:
             response.content.decode(),
         )
     ]
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
 
 
 @pytest.fixture

@@ -24,12 +24,11 @@ from crm.factories import (
 from followups import services
 from followups.models import FollowUp
 from followups.search import SEARCH_LIMIT
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, generation_choices
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("followups:quick_search")
-HTMX = {"HX-Request": "true"}
 
 
 def followup(**fields) -> FollowUp:

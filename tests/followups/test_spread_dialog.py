@@ -4,7 +4,6 @@ the groups offered, validation next to the fields, the preview and the save."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -20,14 +19,9 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation, OwnerMode, SpreadMethod
 from selections.models import Visibility
+from tests.helpers import HTMX, text
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
-
-
-def text(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def error_next_to(response, field: str) -> str:

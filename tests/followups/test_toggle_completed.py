@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from crm.factories import AssociateFactory, FollowUpFactory
 from followups.models import FollowUp
+from tests.helpers import HTMX
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 LONG_AGO = timezone.now() - timedelta(days=30)
 
 

@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from crm.workdays import is_working_day, working_days_after
 from followups.models import FollowUp, Generation
-
-HTMX = {"HX-Request": "true"}
+from tests.helpers import HTMX
 
 
 @pytest.mark.parametrize(

@@ -32,9 +32,9 @@ from crm.factories import (
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
 from selections.models import Criterion, Selection, SelectionMember, Visibility
-from tests.helpers import rolled_back
+from tests.helpers import HTMX, bulk_members, rolled_back, text
 
-from .helpers import HTMX, bulk_members, counts, form_errors, text
+from .helpers import counts, form_errors
 
 pytestmark = pytest.mark.django_db
 

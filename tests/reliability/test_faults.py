@@ -21,14 +21,13 @@ from django.urls import reverse
 
 from followups import services
 from followups.models import FollowUp, Generation
+from tests.helpers import HTMX, bulk_members
 
 from .helpers import (
-    HTMX,
     ON_POSTGRESQL,
     POSTGRESQL_ONLY,
     SAVE_FAILED,
     SAVE_UNREACHABLE,
-    bulk_members,
     form_errors,
     nothing_saved,
 )

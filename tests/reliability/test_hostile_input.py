@@ -31,9 +31,9 @@ from crm.factories import (
 from crm.models import Associate, Company, Person
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember, Visibility
-from tests.helpers import rolled_back
+from tests.helpers import HTMX, bulk_members, rolled_back
 
-from .helpers import HTMX, bulk_members, counts
+from .helpers import counts
 
 pytestmark = pytest.mark.django_db
 

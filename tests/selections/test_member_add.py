@@ -7,10 +7,9 @@ from django.urls import reverse
 
 from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections.models import Visibility
+from tests.helpers import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(selection) -> str:
@@ -84,7 +83,7 @@ def test_it_says_when_the_member_is_already_there(login, salesperson, selection)
 def test_it_answers_htmx_with_the_members_fragment_and_the_messages(login, salesperson, selection):
     company = CompanyFactory(name="Fjordlys Energi AS")
 
-    response = login(salesperson).post(url(selection), {"company": company.pk}, **HTMX)
+    response = login(salesperson).post(url(selection), {"company": company.pk}, headers=HTMX)
 
     assert response.status_code == 200
     assert json.loads(response["HX-Trigger"]) == {"membersChanged": {}}
@@ -112,7 +111,7 @@ def test_it_answers_htmx_with_the_members_fragment_and_the_messages(login, sales
     ],
 )
 def test_it_says_when_an_id_is_bad(login, salesperson, selection, data):
-    response = login(salesperson).post(url(selection), data, **HTMX)
+    response = login(salesperson).post(url(selection), data, headers=HTMX)
 
     assert response.status_code == 200
     assert "That company or person no longer exists." in response.content.decode()
@@ -124,7 +123,7 @@ def test_it_wants_one_company_or_one_person(login, salesperson, selection, both)
     person = PersonFactory()
     data = {"company": person.company_id, "person": person.pk} if both else {}
 
-    response = login(salesperson).post(url(selection), data, **HTMX)
+    response = login(salesperson).post(url(selection), data, headers=HTMX)
 
     assert response.status_code == 200
     assert "Choose one company or one person to add." in response.content.decode()

@@ -7,10 +7,9 @@ import pytest
 from crm.factories import AssociateFactory, SelectionFactory, SelectionMemberFactory
 from crm.models import Company, Person
 from selections.models import SelectionMember, Visibility
+from tests.helpers import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(selection, member_id) -> str:
@@ -49,7 +48,7 @@ def test_it_removes_a_member(login, salesperson, selection, member):
 def test_it_answers_htmx_with_the_members_fragment_and_the_messages(
     login, salesperson, selection, member
 ):
-    response = login(salesperson).post(url(selection, member.pk), **HTMX)
+    response = login(salesperson).post(url(selection, member.pk), headers=HTMX)
 
     assert response.status_code == 200
     assert json.loads(response["HX-Trigger"]) == {"membersChanged": {}}
@@ -65,10 +64,10 @@ def test_it_answers_htmx_with_the_members_fragment_and_the_messages(
 
 def test_it_says_when_the_member_is_already_gone(login, salesperson, selection, member):
     client = login(salesperson)
-    client.post(url(selection, member.pk), **HTMX)
+    client.post(url(selection, member.pk), headers=HTMX)
 
-    response = client.post(url(selection, member.pk), **HTMX)
-    missing = client.post(url(selection, 999999), **HTMX)
+    response = client.post(url(selection, member.pk), headers=HTMX)
+    missing = client.post(url(selection, 999999), headers=HTMX)
 
     assert response.status_code == missing.status_code == 200
     assert "That member was already removed." in response.content.decode()
@@ -79,14 +78,14 @@ def test_it_removes_only_members_of_this_selection(login, salesperson, selection
     # Another selection's member, even one of the same owner, is not reachable here.
     elsewhere = SelectionMemberFactory(selection=SelectionFactory(owner=salesperson))
 
-    response = login(salesperson).post(url(selection, elsewhere.pk), **HTMX)
+    response = login(salesperson).post(url(selection, elsewhere.pk), headers=HTMX)
 
     assert "That member was already removed." in response.content.decode()
     assert SelectionMember.objects.filter(pk=elsewhere.pk).exists()
 
 
 def test_it_answers_404_for_a_non_numeric_id(login, salesperson, selection):
-    response = login(salesperson).post(url(selection, "abc"), **HTMX)
+    response = login(salesperson).post(url(selection, "abc"), headers=HTMX)
     assert response.status_code == 404
 
 

@@ -19,7 +19,7 @@ from crm.factories import (
 )
 from followups.models import Generation, OwnerMode
 from selections.models import Visibility
-from tests.reliability.helpers import text
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 

@@ -98,7 +98,7 @@ def test_it_shows_pages_of_100(login, salesperson, add_members):
     assert "250 members" in first.content.decode()
     assert "Page 1 of 3" in first.content.decode()
     assert [m.pk for m in second.context["rows"]] == [m.pk for m in members[100:200]]
-    assert member_rows(second)[0][0] == "Company 0100"
+    assert member_rows(second)[0][0] == "Company 00100"
     assert len(member_rows(last)) == 50
     # A page number out of range or not a number gives a page, never an error.
     assert client.get(url(selection, "?page=99")).context["page"].number == 3
