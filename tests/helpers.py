@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import unescape
 
@@ -137,18 +138,121 @@ def generation_choices(**values) -> dict:
     return {"scope": scope, "settings": settings}
 
 
-def tags(html: str, tag_name: str, /, **attrs) -> list[dict]:
-    """The attributes of each <tag_name> element whose attributes include `attrs` (in any
-    order, as a browser reads them)."""
+# Elements with no end tag: nothing is ever inside them.
+VOID_ELEMENTS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Elements whose end tag may be left out: the next one of the kind closes the last.
+SIBLINGS = {"p": {"p"}, "li": {"li"}, "option": {"option"}, "tr": {"tr"}}
+SIBLINGS |= {"td": {"td", "th"}, "th": {"td", "th"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}}
+
+
+@dataclass
+class Element:
+    """One element of a page, as a browser reads it: its attributes (a valueless one such
+    as `checked` is "") and the text inside it (entities decoded, whitespace collapsed)."""
+
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+    _parts: list[str] = field(default_factory=list, repr=False)
+
+    def __getitem__(self, name: str) -> str:
+        return self.attrs[name]
+
+    def get(self, name: str, default=None):
+        return self.attrs.get(name, default)
+
+    def matches(self, tag: str | None, text: str | None, attrs: dict) -> bool:
+        if tag is not None and self.tag != tag:
+            return False
+        if text is not None and self.text != text:
+            return False
+        for name, wanted in attrs.items():
+            if wanted is True or wanted is False:
+                if (name in self.attrs) is not wanted:
+                    return False
+            elif isinstance(wanted, re.Pattern):
+                if name not in self.attrs or not wanted.fullmatch(self.attrs[name]):
+                    return False
+            elif self.attrs.get(name) != str(wanted):
+                return False
+        return True
+
+
+def _attribute(keyword: str) -> str:
+    """class_ → class, aria_checked → aria-checked, hx_swap_oob → hx-swap-oob."""
+    return keyword.rstrip("_").replace("_", "-")
+
+
+def elements(source, tag: str | None = None, /, *, text: str | None = None, **attrs):
+    """Every element of a response or of a piece of HTML that is a <tag> (any tag if
+    None) with the given attributes, in any order and however they are spaced, and, if
+    `text` is given, exactly that text inside it. An attribute is named as a keyword
+    (class_ for class, aria_checked for aria-checked) or in **{"data-x": …}; a value of
+    True means "present", False "absent", a compiled pattern must match the whole value,
+    anything else must equal the attribute's value (as a string)."""
     from html.parser import HTMLParser
 
-    found: list[dict] = []
+    html = source if isinstance(source, str) else source.content.decode()
+    wanted = {_attribute(name): value for name, value in attrs.items()}
+    found: list[Element] = []
+    open_elements: list[Element] = []
+
+    def close(element: Element) -> None:
+        element.text = re.sub(r"\s+", " ", "".join(element._parts)).strip()
 
     class Finder(HTMLParser):
-        def handle_starttag(self, tag, pairs):
-            values = {k: ("" if v is None else v) for k, v in pairs}
-            if tag == tag_name and all(values.get(k) == v for k, v in attrs.items()):
-                found.append(values)
+        def handle_starttag(self, tag_name, pairs):
+            if open_elements and open_elements[-1].tag in SIBLINGS.get(tag_name, ()):
+                close(open_elements.pop())
+            element = Element(tag_name, {k: ("" if v is None else v) for k, v in pairs})
+            found.append(element)
+            if tag_name not in VOID_ELEMENTS:
+                open_elements.append(element)
 
-    Finder().feed(html)
-    return found
+        def handle_startendtag(self, tag_name, pairs):
+            self.handle_starttag(tag_name, pairs)
+            if tag_name not in VOID_ELEMENTS and open_elements:
+                close(open_elements.pop())
+
+        def handle_endtag(self, tag_name):
+            # An end tag closes its element and any left open inside it (<p>, <li>, …).
+            for depth in range(len(open_elements) - 1, -1, -1):
+                if open_elements[depth].tag == tag_name:
+                    while len(open_elements) > depth:
+                        close(open_elements.pop())
+                    return
+
+        def handle_data(self, data):
+            for element in open_elements:
+                element._parts.append(data)
+
+    finder = Finder()
+    finder.feed(html)
+    finder.close()
+    while open_elements:
+        close(open_elements.pop())
+    return [e for e in found if e.matches(tag, text, wanted)]
+
+
+def element(source, tag: str | None = None, /, *, text: str | None = None, **attrs) -> Element:
+    """The one element elements() finds; an AssertionError if there is none or more."""
+    found = elements(source, tag, text=text, **attrs)
+    assert len(found) == 1, f"{len(found)} <{tag or '*'}> with {attrs} {text or ''}".rstrip()
+    return found[0]

@@ -18,7 +18,7 @@ from crm.factories import (
 )
 from followups.models import FollowUp, OwnerMode
 from followups.services import followups_generate
-from tests.helpers import day, generation_choices
+from tests.helpers import HTMX, day, generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -166,11 +166,11 @@ def test_it_changes_after_a_toggle(login, salesperson):
     toggle = reverse("followups:toggle_completed", args=[late.pk])
     assert counts(client) == {"overdue": 1, "today": 1, "open": 2}
 
-    response = client.post(toggle, headers={"HX-Request": "true"})
+    response = client.post(toggle, headers=HTMX)
     assert "followupChanged" in response.headers["HX-Trigger"]
     assert counts(client) == {"overdue": 0, "today": 1, "open": 1}
 
-    client.post(toggle, headers={"HX-Request": "true"})  # opened again
+    client.post(toggle, headers=HTMX)  # opened again
     assert counts(client) == {"overdue": 1, "today": 1, "open": 2}
 
 

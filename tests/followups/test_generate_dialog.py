@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from crm.factories import (
     AssociateFactory,
@@ -17,7 +18,7 @@ from crm.factories import (
 )
 from followups.models import FollowUpType
 from selections.models import Visibility
-from tests.helpers import HTMX, text
+from tests.helpers import HTMX, element, elements, text
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def test_it_answers_htmx_with_the_dialog_only(login, salesperson, selection, mem
     assert "data-modal" in html
     assert "<html" not in html
     assert "breadcrumbs" not in html
-    assert 'data-close-dialog aria-label="Close"' in html
+    assert element(html, "button", data_close_dialog=True, aria_label="Close").text == "×"
 
 
 def test_it_is_a_page_without_htmx(login, salesperson, selection, members):
@@ -92,9 +93,10 @@ def test_it_is_a_page_without_htmx(login, salesperson, selection, members):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" in html
-    assert re.search(r'<dialog id="generate-dialog"[^>]* open>', html)
-    assert f'<a class="button" href="{selection.get_absolute_url()}">Cancel</a>' in html
-    assert f'action="{reverse("followups:generate_save", args=[selection.pk])}"' in html
+    assert element(html, "dialog", id="generate-dialog", open=True)
+    cancel = element(html, "a", href=selection.get_absolute_url(), text="Cancel")
+    assert cancel["class"] == "button"
+    assert element(html, "form", action=reverse("followups:generate_save", args=[selection.pk]))
 
 
 def test_it_says_how_many_members_it_is_for(login, salesperson, selection, members):
@@ -109,10 +111,10 @@ def test_it_says_how_many_members_it_is_for(login, salesperson, selection, membe
     assert "For all 3 members of “Kunder Oslo”" in text(everyone)
     assert "For the 2 ticked members of “Kunder Oslo”" in text(ticked)
     html = ticked.content.decode()
-    assert '<input type="hidden" name="selected_only" value="on">' in html
+    assertInHTML('<input type="hidden" name="selected_only" value="on">', html)
     ids = f"{members[0].pk},{members[2].pk}"  # one hidden input, the ids as ranges
-    assert f'<input type="hidden" name="members" value="{ids}" id="id_members">' in html
-    assert html.count('name="members"') == 1
+    assertInHTML(f'<input type="hidden" name="members" value="{ids}" id="id_members">', html)
+    assert len(elements(html, name="members")) == 1
 
 
 def test_it_shows_the_fields_in_the_help_pages_order(login, salesperson, selection, members):
@@ -139,13 +141,14 @@ def test_it_fills_in_the_defaults(login, salesperson, selection, members):
     html = login(salesperson).get(url(selection), headers=HTMX).content.decode()
 
     today = f"{timezone.localdate():%d.%m.%Y}"  # the associate's style: day first
-    assert re.search(rf'<input type="text" name="start_date" value="{today}"', html)
-    assert 'placeholder="dd.mm.yyyy"' in html
-    assert 'data-date-picker="%d.%m.%Y"' in html
-    assert re.search(r'<option value="" selected></option>', html)  # priority blank
-    assert re.search(r'name="owner_mode" value="mine" id="[^"]+"\s+checked', html)
-    assert not re.search(r'name="completed"[^>]*checked', html)
-    assert not re.search(r'name="one_per_company"[^>]*checked', html)
+    start = element(html, "input", name="start_date")
+    assert (start["type"], start["value"]) == ("text", today)
+    assert start["placeholder"] == "dd.mm.yyyy"
+    assert start["data-date-picker"] == "%d.%m.%Y"
+    assert elements(html, "option", selected=True, value="", text="")  # priority blank
+    assert element(html, "input", name="owner_mode", value="mine", checked=True)
+    assert element(html, "input", name="completed", checked=False)
+    assert element(html, "input", name="one_per_company", checked=False)
 
 
 def test_it_offers_active_types_by_rank(login, salesperson, selection, members, call_type):

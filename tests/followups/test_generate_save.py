@@ -22,7 +22,7 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation, OwnerMode
 from selections.models import Visibility
-from tests.helpers import HTMX, tags, text
+from tests.helpers import HTMX, element, elements, text
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +124,9 @@ def test_it_saves_and_tells_the_page_with_htmx(
     }
     assert response["HX-Reswap"] == "none"
     html = response.content.decode().strip()
-    assert re.match(r'<div id="messages"[^>]* hx-swap-oob="true">', html)
+    assert elements(html)[0] == element(html, "div", id="messages", hx_swap_oob="true")
     assert message(response) == "Created 3 follow-ups in your activity list."
-    assert "<form" not in html
+    assert not elements(html, "form")
     assert (
         FollowUp.objects.filter(
             generation=generation, owner=salesperson, created_by=salesperson, type=call_type
@@ -265,15 +265,15 @@ def test_it_shows_the_form_again_with_the_values_kept(
     assert "HX-Trigger" not in response
     html = response.content.decode().strip()
     assert html.startswith('<form id="generate-form"')
-    assert "<dialog" not in html
+    assert not elements(html, "dialog")
     assert error_next_to(response, "description") == "Describe the follow-up."
     assert "No active project matches “Ingen slikt”." in html
-    assert tags(html, "input", name="project_text", id="id_project_text", value="Ingen slikt")
-    assert 'value="2026-06-15"' in html
-    assert f'<option value="{priority.pk}" selected>' in html
-    assert re.search(r'name="completed"[^>]* checked', html)
-    assert re.search(r'name="one_per_company"[^>]* checked', html)
-    assert f'name="key" value="{data["key"]}"' in html  # the same one-time key
+    assert element(html, "input", name="project_text", id="id_project_text", value="Ingen slikt")
+    assert element(html, "input", name="start_date")["value"] == "2026-06-15"
+    assert element(html, "option", value=priority.pk, selected=True).text == priority.name
+    assert element(html, "input", name="completed", checked=True)
+    assert element(html, "input", name="one_per_company", checked=True)
+    assert element(html, "input", name="key")["value"] == data["key"]  # the same one-time key
     assert "For all 3 members of “Kunder Oslo”" in text(html)
     assert nothing_written()
 
@@ -296,9 +296,10 @@ def test_it_keeps_the_description_and_the_other_associate(
 
     html = response.content.decode()
     assert error_next_to(response, "type") == "Choose a follow-up type."
-    assert "Ring &amp; avtal &lt;møte&gt;</textarea>" in html
-    assert f'<option value="{colleague.pk}" selected>' in html
-    assert re.search(r'name="owner_mode" value="other" id="[^"]+"\s+checked', html)
+    assert "Ring &amp; avtal &lt;møte&gt;</textarea>" in html  # escaped
+    assert element(html, "textarea", name="description").text == "Ring & avtal <møte>"
+    assert element(html, "option", value=colleague.pk, selected=True).text == colleague.name
+    assert element(html, "input", name="owner_mode", value="other", checked=True)
     assert nothing_written()
 
 
@@ -307,8 +308,8 @@ def test_it_shows_the_page_again_without_htmx(login, salesperson, selection, mem
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<html" in html
-    assert re.search(r'<dialog id="generate-dialog"[^>]* open>', html)
+    assert elements(html, "html")
+    assert element(html, "dialog", id="generate-dialog", open=True)
     assert error_next_to(response, "description") == "Describe the follow-up."
     assert nothing_written()
 

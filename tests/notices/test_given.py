@@ -22,7 +22,7 @@ from followups import services
 from followups.models import FollowUp, Generation, OwnerMode
 from notices.services import generation_notify
 from selections.models import Visibility
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -284,8 +284,8 @@ def test_through_the_dialog_the_owners_are_told(
     client = login(manager)
     url = reverse("followups:generate_save", args=[selection.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, data, headers={"HX-Request": "true"})
-        again = client.post(url, data, headers={"HX-Request": "true"})  # a double click
+        response = client.post(url, data, headers=HTMX)
+        again = client.post(url, data, headers=HTMX)  # a double click
     assert response.status_code == again.status_code == 200
     assert len(smtp.messages) == 5
 
