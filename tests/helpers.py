@@ -110,10 +110,10 @@ def day(offset: int) -> date:
     return timezone.localdate() + timedelta(days=offset)
 
 
-def rows(response) -> dict[int, str]:
+def rows(source) -> dict[int, str]:
     """{follow-up id: the row's class}, in the order a follow-up list shows them."""
-    found = re.findall(r'<tr id="followup-(\d+)" class="([^"]*)"', response.content.decode())
-    return {int(pk): css for pk, css in found}
+    found = elements(source, "tr", id=re.compile(r"followup-\d+"), class_=True)
+    return {int(row["id"].removeprefix("followup-")): row["class"] for row in found}
 
 
 class _Rollback(Exception):
@@ -165,12 +165,15 @@ SIBLINGS |= {"td": {"td", "th"}, "th": {"td", "th"}, "dt": {"dt", "dd"}, "dd": {
 @dataclass
 class Element:
     """One element of a page, as a browser reads it: its attributes (a valueless one such
-    as `checked` is "") and the text inside it (entities decoded, whitespace collapsed)."""
+    as `checked` is "") and the text inside it (entities decoded, whitespace collapsed);
+    `html` is its markup, for looking inside it: elements(row.html, "a")."""
 
     tag: str
     attrs: dict[str, str]
     text: str = ""
+    html: str = field(default="", repr=False)  # the element's own markup, its end tag included
     _parts: list[str] = field(default_factory=list, repr=False)
+    _start: int = field(default=0, repr=False)
 
     def __getitem__(self, name: str) -> str:
         return self.attrs[name]
@@ -213,31 +216,43 @@ def elements(source, tag: str | None = None, /, *, text: str | None = None, **at
     wanted = {_attribute(name): value for name, value in attrs.items()}
     found: list[Element] = []
     open_elements: list[Element] = []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
 
-    def close(element: Element) -> None:
+    def close(element: Element, end: int | None = None) -> None:
         element.text = re.sub(r"\s+", " ", "".join(element._parts)).strip()
+        element.html = html[element._start : len(html) if end is None else end]
 
     class Finder(HTMLParser):
         def handle_starttag(self, tag_name, pairs):
             if open_elements and open_elements[-1].tag in SIBLINGS.get(tag_name, ()):
-                close(open_elements.pop())
+                close(open_elements.pop(), self.position())
             element = Element(tag_name, {k: ("" if v is None else v) for k, v in pairs})
+            element._start = self.position()
             found.append(element)
-            if tag_name not in VOID_ELEMENTS:
+            if tag_name in VOID_ELEMENTS:
+                element.html = self.get_starttag_text() or ""
+            else:
                 open_elements.append(element)
 
         def handle_startendtag(self, tag_name, pairs):
             self.handle_starttag(tag_name, pairs)
             if tag_name not in VOID_ELEMENTS and open_elements:
-                close(open_elements.pop())
+                start = open_elements[-1]._start
+                close(open_elements.pop(), start + len(self.get_starttag_text() or ""))
 
         def handle_endtag(self, tag_name):
             # An end tag closes its element and any left open inside it (<p>, <li>, …).
+            end = html.find(">", self.position()) + 1 or len(html)
             for depth in range(len(open_elements) - 1, -1, -1):
                 if open_elements[depth].tag == tag_name:
-                    while len(open_elements) > depth:
-                        close(open_elements.pop())
+                    while len(open_elements) > depth + 1:  # left open inside it
+                        close(open_elements.pop(), self.position())
+                    close(open_elements.pop(), end)
                     return
+
+        def position(self) -> int:
+            line, column = self.getpos()
+            return line_starts[line - 1] + column
 
         def handle_data(self, data):
             for element in open_elements:
