@@ -172,8 +172,8 @@ class Element:
     attrs: dict[str, str]
     text: str = ""
     html: str = field(default="", repr=False)  # the element's own markup, its end tag included
-    _parts: list[str] = field(default_factory=list, repr=False)
-    _start: int = field(default=0, repr=False)
+    _parts: list[str] = field(default_factory=list, repr=False, compare=False)
+    _start: int = field(default=0, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> str:
         return self.attrs[name]

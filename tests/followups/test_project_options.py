@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from crm.factories import ProjectFactory, UserFactory
 from crm.models import Project
-from tests.helpers import HTMX, text
+from tests.helpers import HTMX, element, elements, text
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +18,8 @@ URL = reverse("followups:project_options")
 
 def options(response) -> list[str]:
     """The project names offered, in order."""
-    return [
-        unescape(name)
-        for name in re.findall(
-            r'<li role="option" id="project-option-\d+"[^>]*data-label="([^"]*)"',
-            response.content.decode(),
-        )
-    ]
+    found = elements(response, "li", role="option", id=re.compile(r"project-option-\d+"))
+    return [option["data-label"] for option in found]
 
 
 @pytest.fixture
@@ -66,8 +60,9 @@ def test_it_answers_the_options_only(login, salesperson, projects):
 
     html = response.content.decode().strip()
     assert html.startswith('<li role="option"')
-    assert "<html" not in html
-    assert f'data-value="{projects["fair"].pk}"' in html
+    assert not elements(html, "html")
+    fair = element(html, "li", role="option", data_value=projects["fair"].pk)
+    assert fair["data-label"] == projects["fair"].name
 
 
 @pytest.mark.parametrize("q", ["messe", "MESSE L", "  Messe  "])
@@ -114,7 +109,7 @@ def test_it_says_when_nothing_matches(login, salesperson, projects):
 
     assert options(response) == []
     assert text(response) == "No active project matches “Sommer”."
-    assert 'aria-disabled="true"' in response.content.decode()
+    assert element(response, "li", role="option", aria_disabled="true", class_="empty")
 
 
 def test_it_says_when_there_are_no_projects(login, salesperson):
@@ -133,13 +128,14 @@ def test_it_shows_twenty_and_offers_the_next_ones(login, salesperson):
 
     assert options(response) == [f"Kampanje {i:02}" for i in range(20)]
     assert "More projects match: show more, or keep typing." in text(response)
-    assert f'hx-get="{URL}?q=kamp&amp;offset=20"' in response.content.decode()
+    assert element(response, "li", role="option", class_="more", hx_get=f"{URL}?q=kamp&offset=20")
 
 
 def test_it_escapes_what_was_typed(login, salesperson):
     response = login(salesperson).get(URL, {"q": "<script>"}, headers=HTMX)
 
     assert "<script>" not in response.content.decode()
+    assert not elements(response, "script")
     assert "No active project matches “<script>”." in text(response)
 
 
