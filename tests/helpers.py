@@ -271,3 +271,19 @@ def element(source, tag: str | None = None, /, *, text: str | None = None, **att
     found = elements(source, tag, text=text, **attrs)
     assert len(found) == 1, f"{len(found)} <{tag or '*'}> with {attrs} {text or ''}".rstrip()
     return found[0]
+
+
+def error_next_to(source, field: str, *, auto_id: str = "id") -> str:
+    """The error shown under one field (the block its aria-describedby points to), as a
+    user reads it; an AssertionError if there is none. `auto_id` is the form's prefix of
+    ids: "id" for id_<field>, "bulk" for bulk_<field>."""
+    found = elements(source, "div", class_="errorlist", id=f"{auto_id}_{field}_error")
+    assert found, f"no error next to {field}"
+    return text(found[0].html)
+
+
+def form_errors(source) -> str:
+    """The errors on top of a form (the whole form's), as a user reads them; "" if there
+    are none."""
+    found = elements(source, "div", class_="form-errors")
+    return text(found[0].html) if found else ""

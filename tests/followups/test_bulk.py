@@ -4,9 +4,7 @@ by row, the record, and undo while the rows are unchanged since."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -22,7 +20,7 @@ from crm.factories import (
 )
 from followups import bulk
 from followups.models import BulkAction, BulkChange, BulkChangeRow, FollowUp
-from tests.helpers import HTMX, element, elements, text
+from tests.helpers import HTMX, element, elements, error_next_to, text
 
 pytestmark = pytest.mark.django_db
 
@@ -144,10 +142,7 @@ def test_a_wrong_value_is_answered_next_to_its_field(
     if field == "action":
         assert message in text(response)
     else:
-        error = re.search(
-            rf'<div class="errorlist" id="bulk_{field}_error">(.*?)</div>', html, re.S
-        )
-        assert error and message in unescape(error.group(1)), html
+        assert message in error_next_to(html, field, auto_id="bulk"), html
     assert applied.status_code == 400
     assert snapshot() == before
 

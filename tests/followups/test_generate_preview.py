@@ -14,7 +14,7 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation
 from selections.models import Visibility
-from tests.helpers import HTMX, text
+from tests.helpers import HTMX, elements, text
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,8 @@ def test_it_answers_the_preview_fragment_only(login, salesperson, selection, mem
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<html" not in html
-    assert "<form" not in html
+    assert not elements(html, "html")
+    assert not elements(html, "form")
     assert text(response) == "Preview 4 follow-ups will be created, for 3 companies. You 4"
 
 

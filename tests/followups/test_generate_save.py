@@ -22,7 +22,7 @@ from crm.factories import (
 )
 from followups.models import FollowUp, Generation, OwnerMode
 from selections.models import Visibility
-from tests.helpers import HTMX, element, elements, text
+from tests.helpers import HTMX, element, elements, error_next_to, form_errors, text
 
 pytestmark = pytest.mark.django_db
 
@@ -34,22 +34,6 @@ def url(selection) -> str:
 def message(response) -> str:
     """The message the page shows after saving (first sentence: an action may follow)."""
     return re.match(r"[^.]*\.", text(response.content.decode())).group(0)
-
-
-def error_next_to(response, field: str) -> str:
-    """The error shown under one field (the block its aria-describedby points to)."""
-    html = response.content.decode()
-    found = re.search(rf'<div class="errorlist" id="id_{field}_error">(.*?)</div>', html, re.S)
-    assert found, f"no error next to {field}"
-    return text(found.group(1))
-
-
-def form_errors(response) -> str:
-    """The errors on top of the form (the whole form, and the ticked members)."""
-    html = response.content.decode()
-    found = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', html, re.S)
-    assert found, "no errors on top of the form"
-    return text(found.group(1))
 
 
 def nothing_written() -> bool:

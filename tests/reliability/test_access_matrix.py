@@ -32,9 +32,9 @@ from crm.factories import (
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
 from selections.models import Criterion, Selection, SelectionMember, Visibility
-from tests.helpers import HTMX, bulk_members, rolled_back, text
+from tests.helpers import HTMX, bulk_members, form_errors, rolled_back, text
 
-from .helpers import counts, form_errors
+from .helpers import counts
 
 pytestmark = pytest.mark.django_db
 

@@ -21,16 +21,9 @@ from django.urls import reverse
 
 from followups import services
 from followups.models import FollowUp, Generation
-from tests.helpers import HTMX, bulk_members
+from tests.helpers import HTMX, bulk_members, form_errors
 
-from .helpers import (
-    ON_POSTGRESQL,
-    POSTGRESQL_ONLY,
-    SAVE_FAILED,
-    SAVE_UNREACHABLE,
-    form_errors,
-    nothing_saved,
-)
+from .helpers import ON_POSTGRESQL, POSTGRESQL_ONLY, SAVE_FAILED, SAVE_UNREACHABLE, nothing_saved
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL, reason=POSTGRESQL_ONLY)
