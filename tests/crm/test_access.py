@@ -3,7 +3,7 @@
 import pytest
 
 from crm.factories import AssociateFactory, SelectionFactory, UserFactory
-from tests.helpers import HTMX
+from tests.helpers import HTMX, element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +65,8 @@ def test_it_answers_a_request_from_a_page_after_the_session_ended_with_401(clien
     assert response.status_code == 401
     html = response.content.decode()
     assert "Your session has ended." in html
-    assert 'href="/login/?next=%2Fselections%2F7%2F%3Fpage%3D2"' in html
-    assert "<html" not in html  # a message for the page, not the login page inside it
+    assert element(html, "a", href="/login/?next=%2Fselections%2F7%2F%3Fpage%3D2")
+    assert not elements(html, "html")  # a message for the page, not the login page inside it
 
 
 def test_it_sends_a_plain_post_after_the_session_ended_back_to_its_page(client, db):
@@ -86,4 +86,4 @@ def test_it_never_sends_a_login_back_to_another_site(client, db):
     )
 
     assert response.status_code == 401
-    assert 'href="/login/?next=%2Fselections%2F"' in response.content.decode()
+    assert element(response, "a", href="/login/?next=%2Fselections%2F")

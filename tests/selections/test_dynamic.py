@@ -16,7 +16,7 @@ from followups.models import FollowUp, FollowUpType, OwnerMode
 from followups.services import Scope, Settings
 from selections import dynamic, services
 from selections.models import Criterion, Selection, Visibility
-from tests.helpers import HTMX, generation_choices
+from tests.helpers import HTMX, element, generation_choices
 
 pytestmark = pytest.mark.django_db
 Field = Criterion.Field
@@ -259,7 +259,7 @@ def test_the_owner_adds_and_removes_criteria(world, salesperson, login):
     response = client.post(url, {"field": Field.CITY, "value": "Bergen"}, headers=HTMX)
     assert response.status_code == 200
     assert "membersChanged" in response["HX-Trigger"]
-    assert 'id="members" hx-swap-oob="true"' in response.content.decode()
+    assert element(response, "div", id="members", hx_swap_oob="true")
     criterion = selection.criteria.get()
     assert (criterion.field, criterion.value) == (Field.CITY, "Bergen")
 
