@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.factories import AssociateFactory, SelectionFactory, UserFactory
+from crm.factories import AssociateFactory, SelectionFactory
 from tests.helpers import HTMX, element, elements
 
 pytestmark = pytest.mark.django_db
@@ -12,20 +12,6 @@ pytestmark = pytest.mark.django_db
 def pages(db):
     selection = SelectionFactory()
     return ["/selections/", f"/selections/{selection.pk}/"]
-
-
-def test_it_lets_an_active_associate_in(client, pages):
-    client.force_login(AssociateFactory().user)
-    for page in pages:
-        assert client.get(page).status_code == 200
-
-
-def test_it_refuses_a_login_with_no_associate(client, pages):
-    # An administrator-only account, say.
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    for page in pages:
-        response = client.get(page)
-        assert response.status_code == 403
 
 
 def test_it_refuses_an_inactive_associate(client, pages):

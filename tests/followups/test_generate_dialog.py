@@ -14,7 +14,6 @@ from crm.factories import (
     CompanyFactory,
     SelectionFactory,
     SelectionMemberFactory,
-    UserFactory,
 )
 from followups.models import FollowUpType
 from selections.models import Visibility
@@ -33,38 +32,6 @@ def members(selection):
         SelectionMemberFactory(selection=selection, person=None, company=CompanyFactory())
         for _ in range(3)
     ]
-
-
-def test_it_requires_login(client, selection):
-    response = client.get(url(selection))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login") + "?next=")
-
-
-def test_it_is_forbidden_without_the_task_right(login, reader, selection):
-    response = login(reader).get(url(selection), headers=HTMX)
-
-    assert response.status_code == 403
-
-
-def test_it_is_forbidden_for_a_login_with_no_associate(client, selection):
-    client.force_login(UserFactory(username="admin-only"))
-
-    assert client.get(url(selection)).status_code == 403
-
-
-@pytest.mark.parametrize("visibility", [Visibility.OWNER, Visibility.GROUP])
-def test_it_answers_404_for_a_selection_i_cannot_see(login, salesperson, outsider, visibility):
-    theirs = SelectionFactory(owner=outsider, visibility=visibility)
-
-    assert login(salesperson).get(url(theirs)).status_code == 404
-
-
-def test_it_answers_404_before_403(login, reader, outsider):
-    theirs = SelectionFactory(owner=outsider, visibility=Visibility.OWNER)
-
-    assert login(reader).get(url(theirs)).status_code == 404
 
 
 def test_it_opens_on_a_selection_of_my_user_group(login, salesperson):

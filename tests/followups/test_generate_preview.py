@@ -9,11 +9,9 @@ from crm.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,
-    SelectionFactory,
     SelectionMemberFactory,
 )
 from followups.models import FollowUp, Generation
-from selections.models import Visibility
 from tests.helpers import HTMX, elements, text
 
 pytestmark = pytest.mark.django_db
@@ -49,21 +47,6 @@ def test_it_requires_login(client, selection, dialog_data):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-
-
-def test_it_is_forbidden_without_the_task_right(login, reader, selection, members, dialog_data):
-    response = login(reader).post(url(selection), dialog_data(), headers=HTMX)
-
-    assert response.status_code == 403
-
-
-def test_it_answers_404_for_a_selection_i_cannot_see(login, salesperson, outsider, dialog_data):
-    theirs = SelectionFactory(owner=outsider, visibility=Visibility.OWNER)
-    SelectionMemberFactory(selection=theirs)
-
-    response = login(salesperson).post(url(theirs), dialog_data(), headers=HTMX)
-
-    assert response.status_code == 404
 
 
 def test_it_answers_the_preview_fragment_only(login, salesperson, selection, members, dialog_data):

@@ -61,34 +61,6 @@ def members(selection, eva):
 # Who may save --------------------------------------------------------------------------
 
 
-def test_it_requires_login(client, selection, members, dialog_data):
-    response = client.post(url(selection), dialog_data())
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-    assert nothing_written()
-
-
-def test_it_is_forbidden_without_the_task_right(login, reader, selection, members, dialog_data):
-    response = login(reader).post(url(selection), dialog_data(), headers=HTMX)
-
-    assert response.status_code == 403
-    assert nothing_written()
-
-
-@pytest.mark.parametrize("visibility", [Visibility.OWNER, Visibility.GROUP])
-def test_it_answers_404_for_a_selection_i_cannot_see(
-    login, salesperson, outsider, dialog_data, visibility
-):
-    theirs = SelectionFactory(owner=outsider, visibility=visibility)
-    SelectionMemberFactory(selection=theirs)
-
-    response = login(salesperson).post(url(theirs), dialog_data(), headers=HTMX)
-
-    assert response.status_code == 404
-    assert nothing_written()
-
-
 def test_it_accepts_only_post(login, salesperson, selection):
     assert login(salesperson).get(url(selection)).status_code == 405
 

@@ -53,14 +53,6 @@ def test_it_limits_the_field_in_the_browser_too(salesperson, login):
     assert element(html, "textarea", name="description")["maxlength"] == "2000"
 
 
-def test_it_checks_the_right(reader, login):
-    client = login(reader)
-
-    assert client.get(URL).status_code == 403
-    assert client.post(URL, data()).status_code == 403
-    assert not Selection.objects.exists()
-
-
 def test_the_model_refuses_a_longer_description(salesperson):
     """Admin and any other ModelForm apply the same limit."""
     selection = SelectionFactory.build(
