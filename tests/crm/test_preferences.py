@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import pytest
@@ -29,8 +28,7 @@ def render(source: str, **context) -> str:
 
 def checked(html: str) -> str:
     """The date style the settings page has ticked."""
-    (style,) = re.findall(r'<input type="radio" name="date_style" value="(\w+)"[^>]* checked', html)
-    return style
+    return element(html, "input", type="radio", name="date_style", checked=True)["value"]
 
 
 def shown(style: str | None = None, language: str = "en") -> str:

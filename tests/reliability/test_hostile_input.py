@@ -31,7 +31,7 @@ from crm.factories import (
 from crm.models import Associate, Company, Person
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember, Visibility
-from tests.helpers import HTMX, bulk_members, rolled_back
+from tests.helpers import HTMX, bulk_members, elements, rolled_back
 
 from .helpers import counts
 
@@ -174,8 +174,7 @@ def valid_uuid(v) -> bool:
 
 
 def shows_an_error(response) -> bool:
-    html = response.content.decode()
-    return 'class="errorlist"' in html or 'class="form-errors"' in html
+    return bool(elements(response, class_="errorlist") or elements(response, class_="form-errors"))
 
 
 # The data every example works on -----------------------------------------------------
