@@ -30,7 +30,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(if $(NPM),$(NODE_STAMP))
 
-LOCK_COMPILE = pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+LOCK_COMPILE = pip compile pyproject.toml --extra demo --extra dev --universal --python-version 3.11 \
 	--quiet --custom-compile-command "make lock"
 
 ## make lock: after a change to the dependencies in pyproject.toml, pin them again

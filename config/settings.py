@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "followups",
     "notices",
 ]
+# The demo data (`manage.py seed_demo`, which `make run` runs) and its factories: for
+# development only; production installs neither the app nor factory-boy and Faker.
+if DEBUG:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,5 +1,5 @@
-"""Company and person cards, with their Activities (history) tab; logging in, the
-language switch and the associate's own settings."""
+"""Company and person cards, with the tabs other apps give them (crm.cards); logging
+in, the language switch and the associate's own settings."""
 
 from __future__ import annotations
 
@@ -12,45 +12,18 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from followups import lists
-from followups.bulk_views import bulk_form_for
-from followups.lists import ListFilters
-
-from . import dates
+from . import cards, dates
 from .access import CrmRequest, associate_required
 from .forms import PreferencesForm
 from .models import Associate, Company, Person
 
 logger = logging.getLogger(__name__)
-
-
-def _activities(request: CrmRequest, source: str, card) -> dict:
-    """The card's Activities tab: the follow-ups this associate may see, completed ones
-    included, newest first (or sorted by another column), narrowed by the filter bar,
-    with the bulk bar."""
-    filters = ListFilters(request.GET)
-    rows = filters.apply(lists.card_rows(request.associate, **{source: card}))
-    sort = lists.sort_of(request.GET.get("sort"), "-start")
-    page = lists.list_page(request.GET.get("page"), filters, sort, rows)
-    query = lists.list_query(filters.query(), sort=sort, default="-start")
-    return {
-        **lists.sorting(sort, "-start", query),
-        "page": page,
-        # How many on every page (from the company's or the person's index).
-        "total": rows.count(),
-        "today": timezone.localdate(),
-        "show_owner": True,
-        **lists.filter_bar(filters, {}, sort, "-start"),
-        "bulk_form": bulk_form_for(request, source=source, card=card.pk, filters=filters.query()),
-        "list_query": query,
-        "export_query": lists.list_query(f"source={source}&card={card.pk}", query),
-    }
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -144,7 +117,8 @@ def calendar_token(request: CrmRequest) -> HttpResponse:
 def company_detail(request: CrmRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("our_contact__user"), pk=pk)
     persons = company.persons.order_by("rank", "last_name", "id")[:200]
-    context = {"company": company, "persons": persons, **_activities(request, "company", company)}
+    tabs, shown = cards.card_tabs(request, company)
+    context = {"company": company, "persons": persons, "tabs": tabs, "shown": shown}
     return render(request, "crm/company_detail.html", context)
 
 
@@ -154,7 +128,8 @@ def person_detail(request: CrmRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.select_related("company__our_contact__user", "our_contact__user"), pk=pk
     )
-    context = {"person": person, **_activities(request, "person", person)}
+    tabs, shown = cards.card_tabs(request, person)
+    context = {"person": person, "tabs": tabs, "shown": shown}
     return render(request, "crm/person_detail.html", context)
 
 

@@ -57,15 +57,22 @@ COLUMNS = [
     "updated_at",
     "generation_id",
 ]
-# What an undo puts back on a follow-up that is still there.
-RESTORED = [
-    "start_date",
-    "owner_id",
-    "priority_id",
-    "completed",
-    "completed_at",
-    "updated_at",
-]
+# What each change alters besides `updated_at`: what its record keeps of each row, and
+# what its undo puts back (a delete keeps every column, to put the row back whole).
+CHANGED = {
+    BulkAction.COMPLETE: ["completed", "completed_at"],
+    BulkAction.REOPEN: ["completed", "completed_at"],
+    BulkAction.MOVE: ["start_date"],
+    BulkAction.REASSIGN: ["owner_id"],
+    BulkAction.PRIORITY: ["priority_id"],
+    BulkAction.DELETE: COLUMNS,
+}
+
+
+def kept(action: str) -> list[str]:
+    """The columns a change of this kind records of each row as it was."""
+    changed = CHANGED[BulkAction(action)]
+    return changed if "updated_at" in changed else [*changed, "updated_at"]
 
 
 # The references a deleted follow-up needs to be put back, as (column, table, nullable).
@@ -202,14 +209,15 @@ def bulk_counts(scope: QuerySet, change: Change, by: Associate) -> Counts:
 
 
 def _snapshot(record: BulkChange, rows: QuerySet) -> int:
-    """Copy the rows as they are into BulkChangeRow, in one INSERT … SELECT; on
+    """Copy what the change alters of each row, as it is, into BulkChangeRow, in one
+    INSERT … SELECT (every column for a delete, the changed ones for the others); on
     PostgreSQL the rows stay locked until the transaction ends, so that a single edit
     waits (SQLite's write transaction holds the whole database already)."""
     ids_sql, ids_params = rows.order_by().values("pk").query.sql_with_params()
     table = connection.ops.quote_name(FollowUp._meta.db_table)
     target = connection.ops.quote_name(BulkChangeRow._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
-    selected = ", ".join(f"f.{connection.ops.quote_name(c)}" for c in COLUMNS)
+    columns = ", ".join(connection.ops.quote_name(c) for c in kept(record.action))
+    selected = ", ".join(f"f.{connection.ops.quote_name(c)}" for c in kept(record.action))
     lock = " ORDER BY f.id FOR UPDATE OF f" if connection.vendor == "postgresql" else ""
     sql = (
         f"INSERT INTO {target} (change_id, followup_id, {columns}) "
@@ -292,7 +300,7 @@ def bulk_undo(record: BulkChange, by: Associate) -> UndoResult:
 
             restored = FollowUp.objects.filter(
                 pk__in=rows.values("followup_id"), updated_at=locked.created_at
-            ).update(**{column: before(column) for column in RESTORED})
+            ).update(**{column: before(column) for column in kept(locked.action)})
         now = timezone.now()
         BulkChange.objects.filter(pk=locked.pk).update(
             undone_at=now, undone_by=by, restored_count=restored

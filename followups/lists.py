@@ -316,6 +316,20 @@ def sorting(sort: str, default: str, query: str) -> dict:
     return {"sort": sort, "columns": columns(sort, default, base.urlencode())}
 
 
+# The sorts whose key a filter of the same name fixes to one value on every row.
+FIXED_BY_FILTER = ("type", "priority")
+
+
+def page_sort(sort: str, values: dict) -> str:
+    """The sort a page is read in. Sorted by type (or priority) with the list narrowed to
+    one type (or priority), that key is the same on every row and the rows come in their
+    next keys' order, start and id, either way: read as the sort by start, from the
+    indexes, as far as the page goes, instead of sorting every row the filter leaves."""
+    if sort.removeprefix("-") in FIXED_BY_FILTER and values.get(sort.removeprefix("-")):
+        return "start"
+    return sort
+
+
 def list_page(number, filters: ListFilters, sort: str, *parts: QuerySet) -> Page:
     """Page `number` of a list made of `parts` (the open follow-ups and the completed
     ones, say), in the order of `sort`. By start, either way, each part is read in that
@@ -325,6 +339,7 @@ def list_page(number, filters: ListFilters, sort: str, *parts: QuerySet) -> Page
     (ListFilters.name_rows): 2 queries by start with two parts, else 1, and 1 for the
     rows."""
     number = page_number(number)
+    sort = page_sort(sort, filters.values())
     order = ordering(sort)
     if sort.removeprefix("-") == "start" and len(parts) > 1:
         enough = number * PAGE_SIZE + 1

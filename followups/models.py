@@ -593,9 +593,11 @@ class BulkChange(models.Model):
 
 
 class BulkChangeRow(models.Model):
-    """A follow-up as it was just before a bulk change: every column, as plain values
-    (no foreign keys), so that a deleted follow-up can be put back and a changed one
-    restored. `followup_id` is the follow-up's own id."""
+    """A follow-up as it was just before a bulk change, as plain values (no foreign keys):
+    for a delete every column, so that the follow-up can be put back; for another change
+    only the columns it alters and `updated_at` (followups.bulk.kept), the rest left
+    empty, so that the record costs little beside the change itself. `followup_id` is
+    the follow-up's own id."""
 
     # No index of its own: the unique constraint below leads with it (one index less to
     # write for every row a bulk change records).
@@ -603,18 +605,18 @@ class BulkChangeRow(models.Model):
         BulkChange, on_delete=models.CASCADE, related_name="rows", db_index=False
     )
     followup_id = models.BigIntegerField()
-    type_id = models.BigIntegerField()
-    start_date = models.DateField()
-    description = models.TextField()
+    type_id = models.BigIntegerField(null=True)
+    start_date = models.DateField(null=True)
+    description = models.TextField(null=True)  # noqa: DJ001 (empty: not recorded)
     project_id = models.BigIntegerField(null=True)
     priority_id = models.BigIntegerField(null=True)
-    owner_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField(null=True)
     company_id = models.BigIntegerField(null=True)
     person_id = models.BigIntegerField(null=True)
-    completed = models.BooleanField()
+    completed = models.BooleanField(null=True)
     completed_at = models.DateTimeField(null=True)
-    created_by_id = models.BigIntegerField()
-    created_at = models.DateTimeField()
+    created_by_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(null=True)
     updated_at = models.DateTimeField()
     generation_id = models.BigIntegerField(null=True)
 

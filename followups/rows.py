@@ -237,7 +237,7 @@ def owner_columns(contact_id: str) -> tuple[str, str, list]:
     """(columns, join, join's params) for the owner of rows whose our contact is the
     column `contact_id`: OWNER_COLUMNS, and the join of `a`, the contact if they may
     receive follow-ups."""
-    receivers, params = Associate.objects.active().values("id").query.sql_with_params()
+    receivers, params = Associate.objects.active().order_by().values("id").query.sql_with_params()
     join = f"LEFT JOIN ({receivers}) a ON a.id = {contact_id}"
     return OWNER_COLUMNS.format(contact=contact_id), join, list(params)
 

@@ -1,10 +1,10 @@
-"""Fixtures shared by every test. Factories live in crm/factories.py."""
+"""Fixtures shared by every test. Factories live in demo/factories.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from crm.factories import AssociateFactory, UserGroupFactory
+from demo.factories import AssociateFactory, UserGroupFactory
 from tests import helpers
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}

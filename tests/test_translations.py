@@ -14,7 +14,7 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "nb" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
-SOURCES = ["manage.py", "config", "crm", "selections", "followups", "notices", "templates"]
+SOURCES = ["manage.py", "config", "crm", "selections", "followups", "notices", "demo", "templates"]
 
 
 def untranslated(po) -> list[str]:

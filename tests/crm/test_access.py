@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.factories import AssociateFactory, SelectionFactory
+from demo.factories import AssociateFactory, SelectionFactory
 from tests.helpers import HTMX, element, elements
 
 pytestmark = pytest.mark.django_db

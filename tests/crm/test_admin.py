@@ -6,7 +6,8 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from crm.factories import (
+from crm.models import Company
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,
@@ -15,7 +16,6 @@ from crm.factories import (
     SelectionMemberFactory,
     UserFactory,
 )
-from crm.models import Company
 from selections.models import Selection, SelectionMember
 
 pytestmark = pytest.mark.django_db

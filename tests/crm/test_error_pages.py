@@ -13,7 +13,7 @@ from django.urls import path
 from django.views import defaults
 
 from config.urls import urlpatterns as app_urlpatterns
-from crm.factories import UserFactory
+from demo.factories import UserFactory
 from tests.helpers import elements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]

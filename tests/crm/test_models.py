@@ -2,8 +2,8 @@
 
 import pytest
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, UserGroupFactory
 from crm.models import Associate
+from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, UserGroupFactory
 
 pytestmark = pytest.mark.django_db
 

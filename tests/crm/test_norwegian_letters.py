@@ -12,7 +12,6 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 
-from crm.factories import CompanyFactory, FollowUpFactory, PersonFactory, ProjectFactory
 from crm.models import (
     CASED_BELOW,
     Company,
@@ -24,6 +23,7 @@ from crm.models import (
     rough_like,
     starting_with,
 )
+from demo.factories import CompanyFactory, FollowUpFactory, PersonFactory, ProjectFactory
 from followups.forms import find_projects, resolve_project
 from selections import dynamic
 from selections.models import Criterion, Selection

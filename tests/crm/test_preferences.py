@@ -12,8 +12,8 @@ from django.utils import timezone, translation
 from pytest_django.asserts import assertInHTML
 
 from crm import dates
-from crm.factories import DEMO_PASSWORD, AssociateFactory, FollowUpFactory
 from crm.models import DateStyle
+from demo.factories import DEMO_PASSWORD, AssociateFactory, FollowUpFactory
 from tests.helpers import element
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.http import HttpRequest
 
-from crm.factories import DEMO_PASSWORD
-from crm.management.commands.seed_demo import ASSOCIATES
 from crm.models import Associate, Company, Person, Project
+from demo.factories import DEMO_PASSWORD
+from demo.management.commands.seed_demo import ASSOCIATES
 from followups.models import FollowUp, Generation
 from selections.models import Selection, SelectionMember
 

@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from crm import forms as crm_forms
-from crm.factories import AssociateFactory, UserFactory, UserGroupFactory
 from crm.models import Associate
+from demo.factories import AssociateFactory, UserFactory, UserGroupFactory
 from tests.helpers import element, elements
 
 pytestmark = pytest.mark.django_db

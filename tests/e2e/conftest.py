@@ -22,7 +22,7 @@ from django.core.signals import request_finished, request_started
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from crm.factories import (
+from demo.factories import (
     DEMO_PASSWORD,
     AssociateFactory,
     CompanyFactory,

@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import FollowUpFactory
+from demo.factories import FollowUpFactory
 from followups.models import FollowUpType, Priority
 
 from .helpers import open_dialog, preview

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from crm.factories import UserGroupFactory
 from crm.models import Associate
+from demo.factories import UserGroupFactory
 
 PASSWORD = "Fjordlys-2026!"
 SIZES = {"laptop": (1366, 768), "phone": (390, 844)}

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import AssociateFactory, FollowUpFactory
+from demo.factories import AssociateFactory, FollowUpFactory
 from followups.models import BulkChange, FollowUp
 
 pytestmark = pytest.mark.e2e

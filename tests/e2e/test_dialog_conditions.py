@@ -22,7 +22,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, Route, expect
 
-from crm.factories import DEMO_PASSWORD, FollowUpFactory, ProjectFactory
+from demo.factories import DEMO_PASSWORD, FollowUpFactory, ProjectFactory
 from followups.models import FollowUp, Generation, OwnerMode
 
 from .helpers import (

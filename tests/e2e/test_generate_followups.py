@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import FollowUpFactory
+from demo.factories import FollowUpFactory
 from followups.models import FollowUp, FollowUpType, Generation, OwnerMode
 
 from .helpers import (

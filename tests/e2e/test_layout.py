@@ -21,12 +21,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import FollowUpFactory, SelectionFactory
+from demo.factories import FollowUpFactory, SelectionFactory
 from followups import services
 from followups.models import FollowUpType, Priority
 from selections.models import Criterion, Selection
 
-from .helpers import open_dialog, preview
+from .helpers import dialog, open_dialog, open_task_menu, preview
 
 SIZES = {
     "laptop": {"width": 1366, "height": 768},
@@ -42,6 +42,8 @@ DOC_SHOTS = {
     "activity-list-phone",
     "selection-phone",
     "login-phone",
+    "followup-laptop",
+    "followup-new-nb-phone",
 }
 
 
@@ -163,6 +165,13 @@ def followup(page: Page, live_url: str, app: SimpleNamespace) -> None:
     expect(page.get_by_role("button", name="Save")).to_be_visible()
 
 
+def followup_new(page: Page, live_url: str, app: SimpleNamespace) -> None:
+    """ "New follow-up" from a company's card: the company filled in."""
+    page.goto(f"{live_url}/followups/new/?company={app.world.companies.aker.pk}")
+    expect(page.get_by_role("heading", name="New follow-up")).to_be_visible()
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
+
+
 def search_results(page: Page, live_url: str, app: SimpleNamespace) -> None:
     page.goto(f"{live_url}/activities/search/?q=Ring")
     expect(page.locator("main .quick-results li")).to_have_count(6)
@@ -217,6 +226,7 @@ PAGES: dict[str, Visit] = {
     "generation-list": generation_list,
     "generation": generation,
     "followup": followup,
+    "followup-new": followup_new,
     "search-results": search_results,
     "quick-search": quick_search,
     "bulk-dialog": bulk_dialog,
@@ -252,6 +262,39 @@ def photograph(page: Page, shots: Path, name: str, *, full_page: bool) -> None:
     if os.environ.get("SCREENSHOTS") == "1" and name in DOC_SHOTS:
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS / path.name)
+
+
+# The follow-up forms in Norwegian: what each shows once it is there (the dialog's
+# preview, the edit form's and the new form's Save).
+NORWEGIAN = {
+    "dialog": lambda page: expect(preview(dialog(page))).to_contain_text(
+        "5 oppfølginger blir opprettet"
+    ),
+    "followup": lambda page: expect(page.get_by_role("button", name="Lagre")).to_be_visible(),
+    "followup-new": lambda page: expect(
+        page.get_by_role("heading", name="Ny oppfølging")
+    ).to_be_visible(),
+}
+
+
+def show_in_norwegian(name: str, size: dict, *, logged_in_page, live_url: str, app) -> Page:
+    """The salesperson switches to Norwegian (the top bar's language choice), then the
+    page is shown at the size."""
+    page = logged_in_page(app.world.salesperson)
+    page.get_by_label("Language").select_option(label="Norsk")  # submits itself
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+    page.set_viewport_size(size)
+    if name == "dialog":
+        page.goto(f"{live_url}/selections/{app.world.selection.pk}/")
+        open_task_menu(page).locator("[data-all-choice]").click()
+        expect(dialog(page)).to_be_visible()
+    elif name == "followup":
+        page.goto(f"{live_url}/followups/{app.followup.pk}/")
+    else:
+        page.goto(f"{live_url}/followups/new/?company={app.world.companies.aker.pk}")
+    NORWEGIAN[name](page)
+    counters_loaded(page)
+    return page
 
 
 def sideways_overflow(page: Page) -> list[str]:
@@ -317,6 +360,17 @@ def test_it_fits_the_width(name, size, page, logged_in_page, live_url, app, shot
         dialog = page.locator("#generate-dialog").bounding_box()
         assert dialog and dialog["x"] >= 0
         assert dialog["x"] + dialog["width"] <= SIZES[size]["width"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", NORWEGIAN)
+def test_the_follow_up_forms_fit_in_norwegian(name, size, logged_in_page, live_url, app, shots):
+    page = show_in_norwegian(
+        name, SIZES[size], logged_in_page=logged_in_page, live_url=live_url, app=app
+    )
+    photograph(page, shots, f"{name}-nb-{size}", full_page=name not in DIALOGS)
+    assert not sideways_overflow(page), sideways_overflow(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize("size", [*SIZES, "desktop"])

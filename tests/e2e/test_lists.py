@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import CompanyFactory, FollowUpFactory, FollowUpTypeFactory, PriorityFactory
+from demo.factories import CompanyFactory, FollowUpFactory, FollowUpTypeFactory, PriorityFactory
 from followups.models import FollowUp
 
 pytestmark = pytest.mark.e2e

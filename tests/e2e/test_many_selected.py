@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Page, expect
 
-from crm.factories import SelectionFactory
 from crm.models import Company, Person
+from demo.factories import SelectionFactory
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from crm.factories import DEMO_PASSWORD
 from crm.models import Associate
+from demo.factories import DEMO_PASSWORD
 from followups.models import FollowUp
 
 from .helpers import dialog, fit_dialog_in_viewport, preview

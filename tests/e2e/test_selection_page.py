@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from crm.factories import (
+from demo.factories import (
     CompanyFactory,
     PersonFactory,
     SelectionFactory,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.factories import FollowUpTypeFactory, SelectionFactory
+from demo.factories import FollowUpTypeFactory, SelectionFactory
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,

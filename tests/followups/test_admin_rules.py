@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,

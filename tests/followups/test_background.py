@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from crm.factories import AssociateFactory
+from demo.factories import AssociateFactory
 from followups import background, services
 from followups.models import FollowUp, Generation, GenerationJob, JobStatus, OwnerMode
 from tests.helpers import HTMX, element, generation_choices
@@ -350,7 +350,7 @@ def test_a_job_spreads_across_a_user_group_as_the_same_save_at_once_would(
     """Every choice of the dialog reaches the worker: a job spreading across a user group,
     evenly, with the start spread over working days, writes the rows a save at
     once writes."""
-    from crm.factories import AssociateFactory as Colleague
+    from demo.factories import AssociateFactory as Colleague
     from followups.models import SpreadMethod
 
     Colleague(primary_group=group, user__first_name="Ida")

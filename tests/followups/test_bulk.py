@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,
@@ -97,7 +97,7 @@ def test_a_colleagues_follow_up_is_skipped_as_not_yours(login, salesperson, mana
 
 
 def _generation_with(followups, creator):
-    from crm.factories import FollowUpTypeFactory
+    from demo.factories import FollowUpTypeFactory
     from followups.models import Generation, OwnerMode
 
     generation = Generation.objects.create(
@@ -293,6 +293,57 @@ def test_undo_puts_back_what_nobody_changed_since_and_keeps_the_rest(login, sale
             assert now[pk] == before[pk]  # untouched again: a generation's undo may take it
     again = client.post(reverse("followups:bulk_undo", args=[record.pk]), follow=True)
     assert "already undone" in text(again)
+
+
+def every_column() -> set[tuple]:
+    return set(FollowUp.objects.values_list(*[f.attname for f in FollowUp._meta.concrete_fields]))
+
+
+@pytest.mark.parametrize(
+    ("action", "values", "recorded"),
+    [
+        ("complete", {}, {"completed", "completed_at"}),
+        ("move", {"days": 3}, {"start_date"}),
+        ("move", {"start_date": date(2031, 5, 6)}, {"start_date"}),
+        ("reassign", {"owner": "colleague"}, {"owner_id"}),
+        ("priority", {"priority": "high"}, {"priority_id"}),
+        ("priority", {"priority": None}, {"priority_id"}),
+    ],
+)
+def test_a_change_records_only_what_it_alters_and_its_undo_puts_every_column_back(
+    salesperson, mine, action, values, recorded
+):
+    named = {"colleague": AssociateFactory, "high": PriorityFactory}
+    values = {k: named[v]() if v in named else v for k, v in values.items()}
+    for f in mine:  # every column has a value to lose
+        f.priority = PriorityFactory()
+        f.save()
+    before = every_column()
+
+    record = bulk.bulk_apply(
+        FollowUp.objects.all(), bulk.Change(action=action, **values), salesperson
+    )
+
+    assert record.changed_count == 5 and every_column() != before
+    kept = recorded | {"updated_at", "followup_id"}
+    for row in BulkChangeRow.objects.filter(change=record).values():
+        empty = {k for k, v in row.items() if v is None} - {"id", "change_id"}
+        assert {k for k in row if k not in {"id", "change_id"}} - empty <= kept, row
+        assert row["updated_at"] is not None
+    bulk.bulk_undo(record, salesperson)
+    assert every_column() == before
+
+
+def test_undo_of_a_record_that_kept_every_column_still_puts_the_change_back(salesperson, mine):
+    """A record written with every column (as a delete writes it) undoes a move too."""
+    before = every_column()
+    record = bulk.bulk_apply(FollowUp.objects.all(), bulk.Change("move", days=-4), salesperson)
+    for f in FollowUp.objects.all():
+        BulkChangeRow.objects.filter(change=record, followup_id=f.pk).update(
+            type_id=f.type_id, description="stale copy", owner_id=f.owner_id
+        )
+    bulk.bulk_undo(record, salesperson)
+    assert every_column() == before
 
 
 def test_undo_of_mark_completed_opens_them_again(login, salesperson, mine):

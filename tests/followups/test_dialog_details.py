@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from crm.factories import FollowUpFactory, PersonFactory
+from demo.factories import FollowUpFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

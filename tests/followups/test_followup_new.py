@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import CompanyFactory, PersonFactory, ProjectFactory
+from demo.factories import CompanyFactory, PersonFactory, ProjectFactory
 from followups.models import FollowUp
 from tests.helpers import element
 

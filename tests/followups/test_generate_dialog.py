@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     SelectionFactory,

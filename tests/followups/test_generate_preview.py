@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,

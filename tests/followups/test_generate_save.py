@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpTypeFactory,

@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,
@@ -348,3 +348,41 @@ def test_a_generations_page_sorted_and_filtered_costs_the_same_queries(
         response = client.get(url, {"sort": "-company", "type": kind.pk})
     assert len(response.context["page"].object_list) == min(n, lists.PAGE_SIZE)
     assert response.context["total"] == n
+
+
+@pytest.mark.parametrize("sort", ["type", "-type", "priority", "-priority"])
+def test_a_sort_by_the_one_type_or_priority_the_filter_leaves_is_read_by_start(
+    login, salesperson, world, sort
+):
+    """Narrowed to one type (or priority), sorting by it is sorting by start and id: the
+    same rows in the same order as the full sort gives, read the way the sort by start is."""
+    call = world["a"].type
+    for offset in (5, -3, 1):  # more of that type and priority, one completed
+        FollowUpFactory(
+            owner=salesperson, start_date=day(offset), type=call, priority=world["a"].priority
+        )
+    FollowUpFactory(
+        owner=salesperson,
+        start_date=day(0),
+        type=call,
+        priority=world["a"].priority,
+        completed=True,
+    )
+    name = sort.removeprefix("-")
+    value = world["a"].type_id if name == "type" else world["a"].priority_id
+    assert lists.page_sort(sort, {name: value}) == "start"
+    assert lists.page_sort(sort, {}) == sort
+    assert lists.page_sort(sort, {"project": "Alpha"}) == sort
+    client = login(salesperson)
+    for url, every in (
+        (HISTORY, lists.history_rows(salesperson)),
+        (ACTIVITIES, lists.activity_rows(salesperson, "open")),  # completed today too
+    ):
+        expected = list(
+            every.filter(**{f"{name}_id": value})
+            .order_by(*lists.ordering(sort))
+            .values_list("id", flat=True)
+        )
+        response = client.get(url, {"sort": sort, name: value})
+        assert list(rows(response)) == expected, url
+        assert response.context["sort"] == sort  # the headings still say what was asked

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
-from crm.factories import SelectionFactory, SelectionMemberFactory
+from demo.factories import SelectionFactory, SelectionMemberFactory
 from followups.forms import MAX_SELECTED_MEMBERS, MemberIdsField, format_ids
 from followups.models import FollowUp, Generation
 from selections.models import Visibility

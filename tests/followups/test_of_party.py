@@ -15,7 +15,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import CompanyFactory, FollowUpFactory, PersonFactory, SelectionFactory
+from demo.factories import CompanyFactory, FollowUpFactory, PersonFactory, SelectionFactory
 from followups import bulk, lists, services
 from followups.models import BulkAction, FollowUp, Generation, generations_with_rows
 from followups.search import quick_search

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,

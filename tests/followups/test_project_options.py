@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from crm.factories import ProjectFactory
 from crm.models import Project
+from demo.factories import ProjectFactory
 from tests.helpers import HTMX, element, elements, text
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.db import DatabaseError
 from django.db.models.query import QuerySet
 from django.utils import timezone
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,

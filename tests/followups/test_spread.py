@@ -13,9 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm.factories import AssociateFactory, UserGroupFactory
 from crm.models import Company, Person
 from crm.workdays import is_working_day, working_days_after
+from demo.factories import AssociateFactory, UserGroupFactory
 from followups import rows, services
 from followups.models import FollowUp, Generation, OwnerMode, SpreadMethod
 from followups.rows import Scope
@@ -327,7 +327,7 @@ def test_its_targets_even_out_the_open_loads(loads, total, targets):
 
 
 def test_it_spreads_a_dynamic_selection_as_its_preview_says(manager, team, call_type):
-    from crm.factories import SelectionFactory
+    from demo.factories import SelectionFactory
     from selections.models import Criterion, Selection
 
     for k in range(9):

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import AssociateFactory, FollowUpFactory
+from demo.factories import AssociateFactory, FollowUpFactory
 from followups.models import FollowUp
 from tests.helpers import HTMX, element, elements, rows
 

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from crm.factories import (
+from demo.factories import (
     CompanyFactory,
     FollowUpFactory,
     FollowUpTypeFactory,

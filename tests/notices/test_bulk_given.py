@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from crm.factories import AssociateFactory, FollowUpFactory, FollowUpTypeFactory, UserFactory
+from demo.factories import AssociateFactory, FollowUpFactory, FollowUpTypeFactory, UserFactory
 from followups import bulk
 from followups.models import BulkAction, BulkChange
 from tests.followups.test_admin_rules import as_posted, change_url

@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from crm.factories import AssociateFactory, CompanyFactory, FollowUpFactory
+from demo.factories import AssociateFactory, CompanyFactory, FollowUpFactory
 from followups.models import FollowUp, FollowUpType
 from notices.models import DigestSent
 from notices.services import DIGEST_ROWS, digest_send

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,

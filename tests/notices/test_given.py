@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from crm.factories import FollowUpTypeFactory, SelectionFactory, UserFactory
+from demo.factories import FollowUpTypeFactory, SelectionFactory, UserFactory
 from followups import services
 from selections.models import Visibility
 from tests.helpers import bulk_members, generation_choices

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crm.factories import (
+from demo.factories import (
     DEMO_PASSWORD,
     AssociateFactory,
     CompanyFactory,

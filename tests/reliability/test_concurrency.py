@@ -16,8 +16,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from crm.factories import AssociateFactory
 from crm.models import Company
+from demo.factories import AssociateFactory
 from followups import services
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember

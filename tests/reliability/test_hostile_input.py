@@ -18,7 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crm.factories import (
+from crm.models import Associate, Company, Person
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     FollowUpFactory,
@@ -28,7 +29,6 @@ from crm.factories import (
     SelectionFactory,
     SelectionMemberFactory,
 )
-from crm.models import Associate, Company, Person
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember, Visibility
 from tests.helpers import HTMX, bulk_members, elements, rolled_back

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crm.factories import DEMO_PASSWORD, CompanyFactory
+from demo.factories import DEMO_PASSWORD, CompanyFactory
 from tests.helpers import HTMX
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
-from crm.factories import DEMO_PASSWORD
+from demo.factories import DEMO_PASSWORD
 from tests.helpers import text
 
 ROOT = Path(__file__).resolve().parents[2]

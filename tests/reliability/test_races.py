@@ -24,8 +24,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import CompanyFactory, SelectionFactory
 from crm.models import Company
+from demo.factories import CompanyFactory, SelectionFactory
 from followups import services
 from followups.models import FollowUp, Generation
 from followups.rows import Scope

@@ -20,8 +20,8 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.factories import ProjectFactory
 from crm.models import Project
+from demo.factories import ProjectFactory
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
 from tests.helpers import HTMX, generation_choices

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crm.factories import CompanyFactory
 from crm.logging import REQUEST_LOGGERS
+from demo.factories import CompanyFactory
 from tests.helpers import HTMX
 
 

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from crm.models import Company, Person
+from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from followups import services as followup_services
 from followups.models import FollowUp, FollowUpType, OwnerMode
 from followups.services import Scope, Settings

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from crm.factories import CompanyFactory, SelectionFactory, SelectionMemberFactory
 from crm.models import PERM_MANAGE_SELECTIONS
+from demo.factories import CompanyFactory, SelectionFactory, SelectionMemberFactory
 from selections.models import Criterion, Selection, SelectionMember
 from tests.helpers import HTMX
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
+from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections.models import Visibility
 from tests.helpers import HTMX, element, elements
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from crm.factories import AssociateFactory, SelectionFactory, SelectionMemberFactory
 from crm.models import Company, Person
+from demo.factories import AssociateFactory, SelectionFactory, SelectionMemberFactory
 from selections.models import SelectionMember, Visibility
 from tests.helpers import HTMX, element, elements
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
+from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections import views
 from selections.models import Visibility
 from tests.helpers import HTMX, element, elements

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.factories import (
+from demo.factories import (
     AssociateFactory,
     CompanyFactory,
     PersonFactory,

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from crm.factories import SelectionFactory
+from demo.factories import SelectionFactory
 from selections.models import DESCRIPTION_MAX_LENGTH, Selection
 from tests.helpers import element, elements
 

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError
 
-from crm.factories import CompanyFactory, PersonFactory, SelectionFactory
+from demo.factories import CompanyFactory, PersonFactory, SelectionFactory
 from selections import services
 from selections.models import SelectionMember
 

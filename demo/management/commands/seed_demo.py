@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from crm.factories import (
+from crm.models import Person, UserGroup
+from demo.factories import (
     DEMO_PASSWORD,
     AssociateFactory,
     CompanyFactory,
@@ -24,7 +25,6 @@ from crm.factories import (
     UserFactory,
     UserGroupFactory,
 )
-from crm.models import Person, UserGroup
 from followups.models import FollowUp, FollowUpType, OwnerMode, Priority
 from followups.services import Scope, Settings, followup_set_completed, followups_generate
 from selections.models import Criterion, Selection, SelectionMember, Visibility

@@ -7,10 +7,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from crm.models import Associate, Company, Person, Project, UserGroup
 from followups.models import FollowUp, FollowUpType, Priority
 from selections.models import Selection, SelectionMember, Visibility
-
-from .models import Associate, Company, Person, Project, UserGroup
 
 DEMO_PASSWORD = "demo-pass-123"
 
