@@ -1,4 +1,11 @@
-"""Small helpers shared by the tests."""
+"""Helpers shared by the tests (the fixtures that wrap some of them are in conftest.py).
+
+- Requests and pages: HTMX (the header), text() (what a user reads), elements() and
+  element() (markup, attributes in any order), error_next_to() and form_errors().
+- Data: dialog_data() (a valid POST of the dialog), add_members() and bulk_members(),
+  generation_choices(), day().
+- Lists: rows() of a follow-up list. Property tests: rolled_back().
+"""
 
 from __future__ import annotations
 
