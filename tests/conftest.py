@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from demo.factories import AssociateFactory, UserGroupFactory
+from tests import helpers
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
@@ -74,6 +75,30 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def add_members(db):
+    """add_members(selection, n, our_contact=None): helpers.add_members, with a new
+    associate "Eva Owner" as every member's our contact unless one is given."""
+
+    def _add_members(selection, n: int, our_contact=None) -> list:
+        if our_contact is None:
+            our_contact = AssociateFactory(user__first_name="Eva", user__last_name="Owner")
+        return helpers.add_members(selection, n, our_contact=our_contact)
+
+    return _add_members
+
+
+@pytest.fixture
+def dialog_data(call_type):
+    """dialog_data(**changes): helpers.dialog_data for the test's `call_type` (a fixture
+    of the test's own package): a valid POST of the dialog with the changes applied."""
+
+    def _dialog_data(**changes) -> dict:
+        return helpers.dialog_data(call_type, **changes)
+
+    return _dialog_data
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,11 @@ rendered."""
 import pytest
 from django.urls import reverse
 from django.utils.html import format_html
+from pytest_django.asserts import assertInHTML
 
 from crm import cards
 from demo.factories import CompanyFactory, FollowUpFactory, PersonFactory
-from tests.helpers import rows
+from tests.helpers import element, elements, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,10 @@ def test_it_shows_every_tab_and_renders_the_first_by_default(login, salesperson,
     response = login(salesperson).get(reverse(f"crm:{kind}", args=[card.pk]))
 
     html = response.content.decode()
-    assert '<a role="tab" id="tab-activities" aria-selected="true" href="">' in html
-    assert '<a role="tab" id="tab-notes" aria-selected="false" href="?tab=notes">Notes</a>' in html
-    assert 'aria-labelledby="tab-activities"' in html
+    assert element(html, "a", role="tab", id="tab-activities", aria_selected="true", href="")
+    notes = element(html, "a", role="tab", id="tab-notes", aria_selected="false", href="?tab=notes")
+    assert notes.text == "Notes"
+    assert element(html, role="tabpanel")["aria-labelledby"] == "tab-activities"
     assert list(rows(response)) == [followup.pk]
     assert notes_tab == []
 
@@ -55,9 +57,10 @@ def test_it_renders_the_tab_asked_for(login, salesperson, notes_tab, kind):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'<p class="notes">Notes on {card.name}</p>' in html
-    assert 'aria-labelledby="tab-notes"' in html
-    assert '<a role="tab" id="tab-activities" aria-selected="false" href="?tab=activities">' in html
+    assertInHTML(f'<p class="notes">Notes on {card.name}</p>', html)
+    assert element(html, role="tabpanel")["aria-labelledby"] == "tab-notes"
+    activities = element(html, "a", role="tab", id="tab-activities")
+    assert (activities["aria-selected"], activities["href"]) == ("false", "?tab=activities")
     assert rows(response) == {}
     assert notes_tab == [card]
 
@@ -68,7 +71,7 @@ def test_an_unknown_tab_shows_the_first(login, salesperson, notes_tab):
     response = login(salesperson).get(reverse("crm:company", args=[company.pk]), {"tab": "x<"})
 
     assert response.status_code == 200
-    assert 'aria-labelledby="tab-activities"' in response.content.decode()
+    assert element(response, role="tabpanel")["aria-labelledby"] == "tab-activities"
     assert notes_tab == []
 
 
@@ -78,5 +81,5 @@ def test_a_card_without_tabs_shows_none(login, salesperson, monkeypatch):
 
     html = login(salesperson).get(reverse("crm:company", args=[company.pk])).content.decode()
 
-    assert 'role="tablist"' not in html
-    assert 'role="tabpanel"' not in html
+    assert not elements(html, role="tablist")
+    assert not elements(html, role="tabpanel")

@@ -18,7 +18,7 @@ from demo.factories import (
 )
 from followups.models import FollowUp
 from followups.paging import PAGE_SIZE
-from tests.helpers import day, rows
+from tests.helpers import day, element, elements, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -105,9 +105,8 @@ def test_it_shows_colleagues_followups_with_their_owner(
     for associate in (salesperson, reader):
         response = login(associate).get(url)
         assert list(rows(response)) == [colleagues.pk, own.pk]
-        html = response.content.decode()
-        assert f"<td>{manager.name}</td>" in html
-        assert f"<td>{salesperson.name}</td>" in html
+        assert elements(response, "td", text=manager.name)
+        assert elements(response, "td", text=salesperson.name)
 
 
 def test_it_hides_another_groups_followups_from_a_salesperson(login, salesperson, outsider, card):
@@ -136,9 +135,11 @@ def test_it_offers_the_completion_toggle_with_the_owner_column(login, salesperso
 
     html = login(salesperson).get(url).content.decode()
 
-    assert f'hx-post="{reverse("followups:toggle_completed", args=[followup.pk])}"' in html
-    assert 'name="show_owner" value="1"' in html
-    assert f'name="next" value="{url}"' in html
+    toggle = reverse("followups:toggle_completed", args=[followup.pk])
+    table = element(html, "form", class_="followup-table")  # what each row's tick posts
+    assert element(table.html, "button", class_="tick", hx_post=toggle)
+    assert element(table.html, "input", type="hidden", name="show_owner", value="1")
+    assert element(table.html, "input", type="hidden", name="next", value=url)
 
 
 def test_it_pages(login, salesperson, card):

@@ -27,6 +27,7 @@ from demo.factories import CompanyFactory, FollowUpFactory, PersonFactory, Proje
 from followups.forms import find_projects, resolve_project
 from selections import dynamic
 from selections.models import Criterion, Selection
+from tests.helpers import HTMX
 
 pytestmark = pytest.mark.django_db
 
@@ -256,9 +257,7 @@ def test_quick_search_finds_norwegian_letters_in_any_case(login, salesperson):
     client = login(salesperson)
 
     def search(text: str) -> set[int]:
-        response = client.get(
-            reverse("followups:quick_search"), {"q": text}, headers={"HX-Request": "true"}
-        )
+        response = client.get(reverse("followups:quick_search"), {"q": text}, headers=HTMX)
         return {
             int(pk) for pk in re.findall(r'href="/followups/(\d+)/"', response.content.decode())
         }
@@ -304,7 +303,7 @@ def test_member_search_finds_norwegian_letters_in_any_case(login, salesperson):
         response = client.get(
             reverse("selections:member_search", args=[selection.pk]),
             {"q": text},
-            headers={"HX-Request": "true"},
+            headers=HTMX,
         )
         html = response.content.decode()
         return [int(pk) for pk in re.findall(rf'name="{kind}" value="(\d+)"', html)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import pytest
@@ -10,10 +9,12 @@ from django import forms
 from django.conf import settings
 from django.template import engines
 from django.utils import timezone, translation
+from pytest_django.asserts import assertInHTML
 
 from crm import dates
 from crm.models import DateStyle
 from demo.factories import DEMO_PASSWORD, AssociateFactory, FollowUpFactory
+from tests.helpers import element
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +28,7 @@ def render(source: str, **context) -> str:
 
 def checked(html: str) -> str:
     """The date style the settings page has ticked."""
-    (style,) = re.findall(r'<input type="radio" name="date_style" value="(\w+)"[^>]* checked', html)
-    return style
+    return element(html, "input", type="radio", name="date_style", checked=True)["value"]
 
 
 def shown(style: str | None = None, language: str = "en") -> str:
@@ -111,10 +111,9 @@ def test_it_reads_and_writes_a_date_in_the_style(style, typed, written, placehol
         assert form.cleaned_data == {"start": DAY}
         assert Form({"start": "2026-12-01"}).is_valid()  # a browser's date field
         html = str(Form(initial={"start": DAY})["start"])
-    assert 'type="text"' in html
-    assert f'value="{written}"' in html
-    assert f'placeholder="{placeholder}"' in html
-    assert 'inputmode="numeric"' in html
+    assert element(
+        html, "input", type="text", value=written, placeholder=placeholder, inputmode="numeric"
+    )
 
 
 def test_it_reads_01_12_as_the_style_says():
@@ -132,7 +131,7 @@ def test_it_reads_01_12_as_the_style_says():
 def test_it_shows_the_placeholder_in_norwegian():
     with translation.override("nb"), dates.activate(DateStyle.DAY_FIRST):
         html = dates.StyleDateInput().render("start", DAY)
-    assert 'placeholder="dd.mm.åååå"' in html
+    assert element(html, "input", name="start", placeholder="dd.mm.åååå")
 
 
 # The settings page -----------------------------------------------------------------------
@@ -146,7 +145,7 @@ def test_it_needs_a_login(client):
 
 def test_it_is_linked_from_the_top_bar(login, salesperson):
     response = login(salesperson).get("/activities/")
-    assert b'href="/crm/settings/"' in response.content
+    assert element(response, "a", href="/crm/settings/")
 
 
 def test_it_shows_the_choices_with_an_example(login, salesperson):
@@ -259,10 +258,11 @@ def test_it_applies_a_saved_style_on_the_next_page(login, salesperson):
 
 def test_it_offers_both_languages_on_the_login_page(client):
     html = client.get("/login/?next=/activities/").content.decode()
-    assert 'action="/i18n/setlang/"' in html
-    assert 'name="next" value="/login/?next=/activities/"' in html
-    assert '<strong lang="en" aria-current="true">English</strong>' in html
-    assert 'name="language" value="nb" lang="nb" class="link-button">Norsk bokmål</button>' in html
+    assert element(html, "form", action="/i18n/setlang/")
+    assert element(html, "input", name="next", value="/login/?next=/activities/")
+    assertInHTML('<strong lang="en" aria-current="true">English</strong>', html)
+    norsk = element(html, "button", name="language", value="nb", lang="nb", class_="link-button")
+    assert norsk.text == "Norsk bokmål"
 
 
 def test_it_switches_the_language_before_login(client):
@@ -273,9 +273,10 @@ def test_it_switches_the_language_before_login(client):
     assert response["Location"] == "/login/?next=/activities/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "nb"
     html = client.get(response["Location"]).content.decode()
-    assert '<html lang="nb">' in html
+    assert element(html, "html", lang="nb")
     assert "Logg inn" in html
-    assert 'value="en" lang="en" class="link-button">English</button>' in html
+    english = element(html, "button", name="language", value="en", lang="en", class_="link-button")
+    assert english.text == "English"
 
 
 def test_it_never_sends_the_login_page_elsewhere(client):

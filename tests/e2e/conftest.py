@@ -9,13 +9,18 @@ in which case they fail with the same message.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from demo.factories import (
     DEMO_PASSWORD,
@@ -124,14 +129,45 @@ def _settle_requests(request: pytest.FixtureRequest) -> Iterator[None]:
     page.on("request", lambda r: pending.add(r))
     page.on("requestfinished", lambda r: pending.discard(r))
     page.on("requestfailed", lambda r: pending.discard(r))
-    yield
-    if page.is_closed():
-        return
-    for _ in range(50):  # at most 5 s
-        if not pending:
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(50)  # the server thread closes its connections after responding
+    serving = _Serving()
+    request_started.connect(serving.started)
+    # Connected after Django's own receivers: called once the connections are closed.
+    request_finished.connect(serving.finished)
+    try:
+        yield
+        if page.is_closed():
+            return
+        deadline = time.monotonic() + 5
+        while pending and time.monotonic() < deadline:
+            # The next request to finish; a failed one is seen within 0.1 s.
+            with contextlib.suppress(PlaywrightTimeoutError):
+                page.wait_for_event("requestfinished", timeout=100)
+        serving.wait_idle(timeout=5)  # the server thread has closed its connections
+    finally:
+        request_started.disconnect(serving.started)
+        request_finished.disconnect(serving.finished)
+
+
+class _Serving:
+    """How many requests the live server is answering (Django's request_started and
+    request_finished signals, sent in the server's threads)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.changed:
+            self.count = max(0, self.count - 1)
+            self.changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout=timeout)
 
 
 @pytest.fixture

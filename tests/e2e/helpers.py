@@ -91,3 +91,16 @@ def fit_dialog_in_viewport(page: Page) -> None:
     height = max(size["height"], int(needed / 0.96) + 24)
     page.set_viewport_size({"width": size["width"], "height": height})
     expect(dialog(page)).to_be_visible()
+
+
+def settle(page: Page) -> None:
+    """Wait until htmx has finished with every request it made: htmx gives the element
+    that made a request (and its indicator) the htmx-request class until the answer has
+    been swapped in."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def next_frames(page: Page) -> None:
+    """Wait until the page has drawn twice: the handlers of what was just pressed or
+    clicked have run, and what they changed is on the screen."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")

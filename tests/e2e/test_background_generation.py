@@ -4,13 +4,14 @@ follows the worker, on a laptop and on a phone, and the dialog closes when it is
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from followups import background
 from followups.models import FollowUp, GenerationJob, JobStatus
 
-from .helpers import dialog, open_dialog
+from .helpers import dialog, open_dialog, settle
 
 
 @pytest.mark.parametrize(
@@ -46,8 +47,12 @@ def test_a_big_generation_shows_its_progress_until_done(
     cancel = box.get_by_role("button", name="Cancel generation")
     expect(cancel).to_be_visible()
     cancel.focus()
-    page.wait_for_timeout(1500)  # a poll or two replace the progress: the focus stays
-    expect(cancel).to_be_focused()
+    poll = reverse("followups:job_status", args=[job.pk])
+    for _ in range(2):  # two polls replace the progress: the focus stays
+        with page.expect_response(lambda r: r.url.endswith(poll)):
+            pass
+        settle(page)
+        expect(cancel).to_be_focused()
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, "the page scrolls sideways"
     screenshot(page, f"generation-progress-{name}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, Route, expect
 
 from demo.factories import DEMO_PASSWORD, FollowUpFactory, ProjectFactory
@@ -31,10 +32,12 @@ from .helpers import (
     dialog,
     expect_counters_refreshed,
     mark_counters,
+    next_frames,
     open_dialog,
     open_task_menu,
     pick_project,
     preview,
+    settle,
     tab_to,
 )
 
@@ -80,7 +83,7 @@ def expect_saved_once(page: Page, w, count: int = 5) -> None:
     expect(page.locator("#messages")).to_contain_text(
         f"Created {count} follow-ups in your activity list."
     )
-    page.wait_for_timeout(300)  # a second save, if there were one, would be in by now
+    settle(page)  # a second save, if there were one, has been answered
     assert Generation.objects.count() == 1
     assert FollowUp.objects.filter(generation__isnull=False).count() == count
     assert set(FollowUp.objects.values_list("description", "project")) == {
@@ -533,7 +536,9 @@ def test_a_slow_save_shows_progress_and_holds_cancel_until_it_ends(
     held: list[Route] = []
     page.route(save_route(page, w.selection), lambda route: held.append(route))
     save = box.get_by_role("button", name="Save")
-    save.click()
+    save_path = reverse("followups:generate_save", args=[w.selection.pk])
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith(save_path)):
+        save.click()
 
     progress = box.get_by_role("status").filter(has_text="Saving")
     expect(progress).to_have_text("Saving 5 follow-ups…")
@@ -542,7 +547,7 @@ def test_a_slow_save_shows_progress_and_holds_cancel_until_it_ends(
     expect(box.get_by_role("button", name="Cancel")).to_be_disabled()
     expect(box.get_by_role("button", name="Close")).to_be_disabled()
     page.keyboard.press("Escape")
-    page.wait_for_timeout(200)
+    next_frames(page)
     expect(dialog(page)).to_be_visible()
     expect(page.get_by_role("dialog", name="Discard your changes?")).to_be_hidden()
     shot(page, f"saving-{size}")
@@ -556,9 +561,10 @@ def test_a_slow_save_shows_progress_and_holds_cancel_until_it_ends(
     expect(box.get_by_role("button", name="Close")).to_be_enabled()
 
     # Again, and this time the server answers, late.
-    save.click()
-    expect(progress).to_have_text("Saving 5 follow-ups…")
-    page.wait_for_timeout(100)
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith(save_path)):
+        save.click()
+    expect(progress).to_have_text("Saving 5 follow-ups…")  # the held request is in `held`
+    expect(save).to_be_disabled()
     held.pop().continue_()
     expect_saved_once(page, w)
 

@@ -25,6 +25,7 @@ from .helpers import (
     open_dialog,
     pick_project,
     preview,
+    settle,
     tab_to,
 )
 
@@ -308,7 +309,7 @@ def test_cancel_and_close_write_nothing(crm_world, logged_in_page, live_url):
     ).click()
     expect(dialog(page)).to_have_count(0)
 
-    page.wait_for_timeout(300)
+    settle(page)  # nothing is on its way to the server
     assert FollowUp.objects.count() == 0
     assert Generation.objects.count() == 0
 
@@ -325,7 +326,7 @@ def test_double_click_and_retried_request_create_once(crm_world, logged_in_page,
     box.get_by_role("button", name="Save").dblclick()
     expect(dialog(page)).to_have_count(0)
     expect(page.locator("#messages")).to_contain_text("Created 5 follow-ups in your activity list.")
-    page.wait_for_timeout(500)
+    settle(page)  # a second save, if the double click sent one, has been answered
     assert FollowUp.objects.count() == 5
     assert Generation.objects.count() == 1
 

@@ -16,11 +16,10 @@ from django_tasks_db.models import DBTaskResult
 from demo.factories import AssociateFactory
 from followups import background, services
 from followups.models import FollowUp, Generation, GenerationJob, JobStatus, OwnerMode
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, element, generation_choices
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-HTMX = {"HX-Request": "true"}
 COLUMNS = (
     "type_id",
     "start_date",
@@ -217,7 +216,7 @@ def test_above_the_threshold_save_enqueues_and_answers_at_once(
 
     assert response.status_code == again.status_code == 200
     html = response.content.decode()
-    assert 'role="progressbar"' in html and 'aria-valuemax="21"' in html
+    assert element(html, "div", role="progressbar", aria_valuemax="21", aria_valuenow="0")
     assert FollowUp.objects.count() == 0
     job = GenerationJob.objects.get()
     assert (str(job.key), job.total, job.created_by_pk) == (data["key"], 21, salesperson.pk)
@@ -294,7 +293,7 @@ def test_a_lost_answer_finds_the_job_in_the_background(
     response = client.get(reverse("followups:generate_status", args=[data["key"]]), headers=HTMX)
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#generate-form"
-    assert 'role="progressbar"' in response.content.decode()
+    assert element(response, "div", role="progressbar")
 
 
 def test_a_job_no_worker_has_started_says_so(login, salesperson, selection, choices, settings):

@@ -4,9 +4,7 @@ by row, the record, and undo while the rows are unchanged since."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -22,18 +20,13 @@ from demo.factories import (
 )
 from followups import bulk
 from followups.models import BulkAction, BulkChange, BulkChangeRow, FollowUp
+from tests.helpers import HTMX, element, elements, error_next_to, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 CHECK = reverse("followups:bulk_confirm")
 APPLY = reverse("followups:bulk_apply")
 TODAY = timezone.localdate()
-
-
-def text(response) -> str:
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def post(scope="ticked", ids=(), action="complete", **fields) -> dict:
@@ -149,10 +142,7 @@ def test_a_wrong_value_is_answered_next_to_its_field(
     if field == "action":
         assert message in text(response)
     else:
-        error = re.search(
-            rf'<div class="errorlist" id="bulk_{field}_error">(.*?)</div>', html, re.S
-        )
-        assert error and message in unescape(error.group(1)), html
+        assert message in error_next_to(html, field, auto_id="bulk"), html
     assert applied.status_code == 400
     assert snapshot() == before
 
@@ -165,8 +155,8 @@ def test_just_chosen_under_the_list_the_fields_are_asked_for_without_errors(
     )
 
     html = response.content.decode()
-    assert 'id="bulk_start_date"' in html
-    assert "errorlist" not in html
+    assert element(html, "input", id="bulk_start_date")
+    assert not elements(html, class_="errorlist")
     assert "Fill in the fields above" in text(response)
 
 
@@ -403,10 +393,11 @@ def test_only_its_maker_sees_and_undoes_a_change(login, salesperson, manager, mi
 def test_the_activity_list_has_the_bar_and_a_checkbox_per_row(login, salesperson, mine):
     html = login(salesperson).get("/activities/?show=overdue").content.decode()
 
-    assert 'id="bulk-form"' in html
-    assert 'name="show" value="overdue"' in html
-    assert html.count('name="ids"') == 2  # the two overdue rows
-    assert 'data-select-all="ids"' in html
+    bar = element(html, "form", id="bulk-form")
+    assert element(bar.html, "input", type="hidden", name="show", value="overdue")
+    ticks = elements(html, "input", type="checkbox", name="ids", form="bulk-form")
+    assert len(ticks) == 2  # the two overdue rows
+    assert element(html, "input", type="checkbox", data_select_all="ids")
 
 
 def test_all_that_match_follows_the_lists_filter(login, salesperson, mine):
@@ -426,7 +417,7 @@ def test_a_ticked_row_is_still_one_row_after_its_tick(login, salesperson, mine):
         headers=HTMX,
     )
 
-    assert 'name="ids"' in response.content.decode()
+    assert element(response, "input", type="checkbox", name="ids", value=mine[0].pk)
 
 
 def test_the_counts_are_one_query(salesperson, mine, django_assert_num_queries):

@@ -18,7 +18,7 @@ from demo.factories import (
 )
 from followups.models import FollowUp, OwnerMode
 from followups.services import followups_generate
-from tests.helpers import day, generation_choices
+from tests.helpers import HTMX, day, element, elements, generation_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ BADGES = {"overdue": "Overdue", "today": "Due today", "open": "Open follow-ups"}
 
 def shown(response) -> dict[str, int]:
     """{counter: number} as the badges show them (a badge left out counts 0)."""
-    html = response.content.decode()
-    found = {label: int(n) for label, n in re.findall(r"(\w[\w -]*): </span>(\d+)</span>", html)}
+    badges = elements(response, "span", class_=re.compile(r"badge \w+-badge"))
+    found = {label: int(n) for label, n in (badge.text.rsplit(": ", 1) for badge in badges)}
     assert set(found) <= set(BADGES.values()), found
     return {name: found.get(label, 0) for name, label in BADGES.items()}
 
@@ -102,12 +102,12 @@ def test_it_renders_the_badges(login, salesperson):
     html = login(salesperson).get(URL).content.decode()
 
     assert html.startswith('<span id="counters"')
-    assert "<html" not in html
-    assert "Overdue: </span>2</span>" in html
-    assert "Due today: </span>1</span>" in html
-    assert "Open follow-ups: </span>3</span>" in html
+    assert not elements(html, "html")
+    assert element(html, "span", class_="badge overdue-badge", title="Overdue").text == "Overdue: 2"
+    assert element(html, "span", class_="badge today-badge").text == "Due today: 1"
+    assert element(html, "span", class_="badge open-badge").text == "Open follow-ups: 3"
     # Once loaded, it refreshes on the events only (not again on load).
-    trigger = re.search(r'hx-trigger="([^"]*)"', html).group(1)
+    trigger = element(html, "span", id="counters")["hx-trigger"]
     assert "followupsCreated from:body" in trigger
     assert "followupChanged from:body" in trigger
     assert "load" not in trigger
@@ -116,14 +116,13 @@ def test_it_renders_the_badges(login, salesperson):
 def test_it_is_lazy_loaded_by_every_page(login, salesperson):
     html = login(salesperson).get(reverse("followups:history")).content.decode()
 
-    counters = html[html.index('<span id="counters"') :]
-    assert f'hx-get="{URL}"' in counters
-    trigger = re.search(r'hx-trigger="([^"]*)"', counters).group(1)
+    counters = element(html, "span", id="counters")
+    assert counters["hx-get"] == URL
+    trigger = counters["hx-trigger"]
     assert trigger.startswith("load, ")
     assert "followupsCreated from:body" in trigger
     assert "followupChanged from:body" in trigger
-    assert "</span>" in counters  # empty until loaded
-    assert counters.index("</span>") == counters.index(">") + 1
+    assert elements(counters.html) == [counters] and counters.text == ""  # empty until loaded
 
 
 def test_it_changes_after_a_generation(login, salesperson):
@@ -166,11 +165,11 @@ def test_it_changes_after_a_toggle(login, salesperson):
     toggle = reverse("followups:toggle_completed", args=[late.pk])
     assert counts(client) == {"overdue": 1, "today": 1, "open": 2}
 
-    response = client.post(toggle, headers={"HX-Request": "true"})
+    response = client.post(toggle, headers=HTMX)
     assert "followupChanged" in response.headers["HX-Trigger"]
     assert counts(client) == {"overdue": 0, "today": 1, "open": 1}
 
-    client.post(toggle, headers={"HX-Request": "true"})  # opened again
+    client.post(toggle, headers=HTMX)  # opened again
     assert counts(client) == {"overdue": 1, "today": 1, "open": 2}
 
 

@@ -23,16 +23,11 @@ from demo.factories import (
 )
 from followups.models import DESCRIPTION_MAX_LENGTH, FollowUp, Generation
 from followups.views import PROJECT_SUGGESTIONS
+from tests.helpers import HTMX, element, elements, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 PROJECTS = reverse("followups:project_options")
-
-
-def text(response) -> str:
-    html = re.sub(r"<template.*?</template>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def dialog_url(selection) -> str:
@@ -45,13 +40,6 @@ def save_url(selection) -> str:
 
 def preview_url(selection) -> str:
     return reverse("followups:generate_preview", args=[selection.pk])
-
-
-def tag(html: str, pattern: str) -> str:
-    """The first start tag matching `pattern` (a regular expression)."""
-    found = re.search(rf"<{pattern}[^>]*>", html)
-    assert found, pattern
-    return found.group(0)
 
 
 @pytest.fixture
@@ -70,19 +58,19 @@ def test_the_task_menu_offers_the_ticked_members_and_all_members(
 ):
     html = login(salesperson).get(selection.get_absolute_url()).content.decode()
 
-    ticked = tag(html, r"button[^>]*data-ticked-choice")
-    assert 'name="selected_only" value="on"' in ticked  # travels without JavaScript too
-    assert 'data-label-one="Create follow-ups for the {n} ticked member"' in ticked
-    assert 'data-label-other="Create follow-ups for the {n} ticked members"' in ticked
-    assert "Create follow-ups for the ticked members</button>" in html
-    everyone = tag(html, r"button[^>]*data-all-choice")
-    assert 'name="selected_only"' not in everyone
-    assert "Create follow-ups for all members (3)</button>" in html
-    assert 'data-member-count="3"' in html  # what the script counts "all" from
+    ticked = element(html, "button", data_ticked_choice=True)
+    assert (ticked["name"], ticked["value"]) == ("selected_only", "on")  # without JavaScript too
+    assert ticked["data-label-one"] == "Create follow-ups for the {n} ticked member"
+    assert ticked["data-label-other"] == "Create follow-ups for the {n} ticked members"
+    assert ticked.text == "Create follow-ups for the ticked members"
+    everyone = element(html, "button", data_all_choice=True)
+    assert "name" not in everyone.attrs
+    assert everyone.text == "Create follow-ups for all members (3)"
+    assert element(html, **{"data-member-count": "3"})  # what the script counts "all" from
     assert "Perform task on selected members only" not in html
     # The row checkboxes belong to the menu's form, whose ids travel as ranges.
-    assert tag(html, r'form id="task-form"').count("data-member-ranges") == 1
-    assert html.count('name="members" value=') == 3
+    assert "data-member-ranges" in element(html, "form", id="task-form").attrs
+    assert len(elements(html, "input", name="members", value=re.compile(r"\d+"))) == 3
 
 
 def test_the_task_menu_of_a_one_member_selection(login, salesperson, selection):
@@ -90,7 +78,9 @@ def test_the_task_menu_of_a_one_member_selection(login, salesperson, selection):
 
     html = login(salesperson).get(selection.get_absolute_url()).content.decode()
 
-    assert "Create follow-ups for its one member</button>" in html
+    assert (
+        element(html, "button", data_all_choice=True).text == "Create follow-ups for its one member"
+    )
 
 
 def test_the_dialog_heading_says_which_choice_was_made(login, salesperson, selection, members):
@@ -128,17 +118,16 @@ def test_none_ticked_with_the_ticked_choice_says_what_to_do(
 def test_the_description_has_a_counter_and_no_maxlength(login, salesperson, selection, members):
     html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
 
-    textarea = tag(html, r'textarea[^>]*name="description"')
-    assert "maxlength" not in textarea
-    assert 'aria-describedby="id_description_helptext"' in textarea
+    textarea = element(html, "textarea", name="description")
+    assert "maxlength" not in textarea.attrs
+    assert textarea["aria-describedby"] == "id_description_helptext"
     helptext = re.search(r'<div id="id_description_helptext">(.*?)</div>', html, re.S).group(1)
-    assert 'id="id_description-count"' in helptext  # the counter is read with the field
-    assert "At most 2,048 characters. Lists show the first line." in helptext
-    counter = tag(html, r'p[^>]*id="id_description-count"')
-    assert 'data-count-for="id_description"' in counter
-    assert 'data-limit="2048"' in counter
-    assert 'data-over-text="{n} too many"' in counter
-    assert re.search(r'id="id_description-count"[^>]*>0 / 2,048</p>', html)
+    counter = element(helptext, "p", id="id_description-count")  # read with the field
+    assert "At most 2,048 characters. Lists show the first line." in text(helptext)
+    assert counter["data-count-for"] == "id_description"
+    assert counter["data-limit"] == "2048"
+    assert counter["data-over-text"] == "{n} too many"
+    assert counter.text == "0 / 2,048"
 
 
 def test_a_description_over_the_limit_is_an_error_next_to_it_and_kept_whole(
@@ -157,11 +146,10 @@ def test_a_description_over_the_limit_is_an_error_next_to_it_and_kept_whole(
         r"\(it has 2100\)\.",
         html,
     )
-    assert f">\n{long}</textarea>" in html  # as typed, not cut
-    assert re.search(
-        r'class="hint char-count over"[^>]*>2,100 / 2,048</p>', html.replace("\n", " ")
-    )
-    assert 'aria-describedby="id_description_helptext id_description_error"' in html
+    textarea = element(html, "textarea", name="description")
+    assert textarea.text == long  # as typed, not cut
+    assert element(html, "p", class_="hint char-count over").text == "2,100 / 2,048"
+    assert textarea["aria-describedby"] == "id_description_helptext id_description_error"
     assert FollowUp.objects.count() == 0
 
 
@@ -323,7 +311,7 @@ def test_the_preview_of_my_own_list_has_no_fallbacks(login, manager, selection, 
     response = login(manager).post(preview_url(selection), dialog_data(), headers=HTMX)
 
     assert "of which" not in text(response)
-    assert 'data-saving="Saving 5 follow-ups…"' in response.content.decode()
+    assert elements(response, **{"data-saving": "Saving 5 follow-ups…"})
 
 
 def test_the_preview_of_only_inactive_our_contacts(login, manager, dialog_data):
@@ -340,7 +328,7 @@ def test_the_preview_of_only_inactive_our_contacts(login, manager, dialog_data):
     assert "You 1 (of which 1 because their company has an inactive our contact)" in (
         text(response)
     )
-    assert 'data-saving="Saving 1 follow-up…"' in response.content.decode()
+    assert elements(response, **{"data-saving": "Saving 1 follow-up…"})
 
 
 # A lost answer: where the dialog asks, and how long it waits --------------------------
@@ -351,20 +339,18 @@ def test_the_form_says_where_to_ask_whether_its_save_committed(
 ):
     html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
 
-    key = re.search(r'name="key" value="([0-9a-f-]{36})"', html).group(1)
-    form = tag(html, r'form id="generate-form"')
+    key = element(html, "input", name="key", value=re.compile(r"[0-9a-f-]{36}"))["value"]
+    form = element(html, "form", id="generate-form")
     status = reverse("followups:generate_status", args=[key])
-    assert f'data-save-status="{status}"' in form
-    assert """hx-request='{"timeout": 180000}'""" in form
-    assert "hx-disabled-elt" not in form  # the script holds Save, Cancel and Close while saving
-    assert tag(html, r'div id="generate-status"').count("data-request-status") == 1
+    assert form["data-save-status"] == status
+    assert form["hx-request"] == '{"timeout": 180000}'
+    assert "hx-disabled-elt" not in form.attrs  # the script holds Save, Cancel and Close
+    assert "data-request-status" in element(html, "div", id="generate-status").attrs
     for name in ["saving", "server-failed", "timed-out", "connection-lost", "checking"]:
-        assert f'<template data-message="{name}">' in html
-    assert (
-        '<template data-message="nothing-saved">Nothing was saved. Press Save to try again.'
-        "</template>"
-    ) in html
-    assert re.search(r'<p class="save-progress" role="status" aria-live="polite"', html)
+        assert element(html, "template", data_message=name)
+    nothing_saved = element(html, "template", data_message="nothing-saved")
+    assert nothing_saved.text == "Nothing was saved. Press Save to try again."
+    assert element(html, "p", class_="save-progress", role="status", aria_live="polite")
 
 
 def test_an_invalid_save_keeps_the_same_status_address(
@@ -377,7 +363,7 @@ def test_an_invalid_save_keeps_the_same_status_address(
     )
 
     status = reverse("followups:generate_status", args=[key])
-    assert f'data-save-status="{status}"' in response.content.decode()
+    assert element(response, "form", id="generate-form")["data-save-status"] == status
 
 
 def test_a_form_with_an_unreadable_key_has_no_status_address(
@@ -390,7 +376,7 @@ def test_a_form_with_an_unreadable_key_has_no_status_address(
     html = response.content.decode()
     assert response.status_code == 200
     assert "This dialog is out of date: close it and open it again." in html
-    assert "data-save-status" not in html
+    assert not elements(html, data_save_status=True)
 
 
 # Other associate, discarding, the activity list's tick ------------------------------------
@@ -401,9 +387,9 @@ def test_choosing_an_associate_chooses_the_other_associate_radio(
 ):
     html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
 
-    radio = tag(html, r'input type="radio" name="owner_mode" value="other"')
-    assert 'data-checked-by="id_owner_associate"' in radio
-    assert 'id="id_owner_associate"' in html
+    radio = element(html, "input", type="radio", name="owner_mode", value="other")
+    assert radio["data-checked-by"] == "id_owner_associate"
+    assert element(html, "select", id="id_owner_associate")
 
 
 def test_the_dialog_asks_before_discarding_and_the_page_does_not(
@@ -414,12 +400,12 @@ def test_the_dialog_asks_before_discarding_and_the_page_does_not(
     modal = client.get(dialog_url(selection), headers=HTMX).content.decode()
     page = client.get(dialog_url(selection)).content.decode()
 
-    confirm = tag(modal, r'dialog id="discard-dialog"')
-    assert "data-discard-confirm" in confirm
-    assert 'aria-labelledby="discard-dialog-title"' in confirm
-    assert re.search(r"<button[^>]*data-keep-editing autofocus>Keep editing</button>", modal)
-    assert re.search(r"<button[^>]*data-discard>Discard</button>", modal)
-    assert "data-discard-confirm" not in page  # its Cancel is a link back
+    confirm = element(modal, "dialog", id="discard-dialog")
+    assert "data-discard-confirm" in confirm.attrs
+    assert confirm["aria-labelledby"] == "discard-dialog-title"
+    assert element(modal, "button", data_keep_editing=True, autofocus=True).text == "Keep editing"
+    assert element(modal, "button", data_discard=True).text == "Discard"
+    assert not elements(page, data_discard_confirm=True)  # its Cancel is a link back
 
 
 def test_the_activity_lists_tick_keeps_the_focus(login, salesperson):
@@ -432,8 +418,8 @@ def test_the_activity_lists_tick_keeps_the_focus(login, salesperson):
     ).content.decode()
 
     for html in (listed, row):
-        tick = tag(html, r'button type="submit" class="tick"')
-        assert f'id="tick-{followup.pk}"' in tick and "data-keep-focus" in tick
+        tick = element(html, "button", type="submit", class_="tick")
+        assert tick["id"] == f"tick-{followup.pk}" and "data-keep-focus" in tick.attrs
 
 
 # Help and the date field ------------------------------------------------------------------
@@ -442,9 +428,9 @@ def test_the_activity_lists_tick_keeps_the_focus(login, salesperson):
 def test_the_dialog_links_to_its_help_in_a_new_tab(login, salesperson, selection, members):
     html = login(salesperson).get(dialog_url(selection), headers=HTMX).content.decode()
 
-    link = tag(html, 'a class="help-link"')
-    assert f'href="{reverse("followups:generate_help")}"' in link
-    assert 'target="_blank"' in link and 'rel="noopener"' in link
+    link = element(html, "a", class_="help-link")
+    assert link["href"] == reverse("followups:generate_help")
+    assert (link["target"], link["rel"]) == ("_blank", "noopener")
 
 
 @pytest.mark.parametrize(

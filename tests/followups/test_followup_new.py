@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from demo.factories import CompanyFactory, PersonFactory, ProjectFactory
 from followups.models import FollowUp
+from tests.helpers import element
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_wrong_values_are_answered_next_to_their_fields(
 
     assert response.status_code == 200
     assert message in response.context["form"].errors[field][0]
-    assert f'id="id_{field}_error"' in response.content.decode()
+    assert message in element(response, "div", class_="errorlist", id=f"id_{field}_error").text
     assert not FollowUp.objects.exists()
 
 
@@ -130,5 +131,5 @@ def test_odd_ids_in_the_address_are_ignored(login, salesperson, value):
 def test_the_form_starts_today_for_the_user(login, salesperson):
     html = login(salesperson).get(URL).content.decode()
 
-    assert f'value="{timezone.localdate():%d.%m.%Y}"' in html
-    assert f'<option value="{salesperson.pk}" selected>' in html
+    assert element(html, "input", name="start_date")["value"] == f"{timezone.localdate():%d.%m.%Y}"
+    assert element(html, "option", value=salesperson.pk, selected=True).text == salesperson.name

@@ -6,23 +6,22 @@ URL and on the number of fields, however many are ticked."""
 from __future__ import annotations
 
 import json
-import re
-from html import unescape
 from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from pytest_django.asserts import assertInHTML
 
 from demo.factories import SelectionFactory, SelectionMemberFactory
 from followups.forms import MAX_SELECTED_MEMBERS, MemberIdsField, format_ids
 from followups.models import FollowUp, Generation
 from selections.models import Visibility
+from tests.helpers import HTMX, element, elements, text
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 FORM = "application/x-www-form-urlencoded"
 UNREADABLE = "The ticked members could not be read; reload the page."
 TOO_MANY = "Tick at most 5,000 members, or run the task on the whole selection."
@@ -30,12 +29,6 @@ TOO_MANY = "Tick at most 5,000 members, or run the task on the whole selection."
 
 def url(selection, endpoint: str) -> str:
     return reverse(f"followups:generate_{endpoint}", args=[selection.pk])
-
-
-def text(response) -> str:
-    """The response as a user reads it: tags removed, entities decoded, spaces collapsed."""
-    html = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return re.sub(r"\s+", " ", unescape(html)).strip()
 
 
 def post(client, path: str, data: dict):
@@ -142,8 +135,8 @@ def test_it_opens_the_dialog_for_5000_ticked_members(login, manager, selection, 
     assert response.status_code == 200
     assert "For the 5,000 ticked members of “Kunder Oslo”" in text(response)
     html = response.content.decode()
-    assert html.count('name="members"') == 1
-    assert f'<input type="hidden" name="members" value="{ranges}" id="id_members">' in html
+    assert len(elements(html, name="members")) == 1
+    assertInHTML(f'<input type="hidden" name="members" value="{ranges}" id="id_members">', html)
     assert "-" in ranges and len(body) < 100  # contiguous ids: one range
 
 
@@ -283,7 +276,7 @@ def test_the_save_answers_the_form_error(
     assert "HX-Trigger" not in response
     assert error in text(response)
     assert not FollowUp.objects.exists()
-    assert f'name="members" value="{members}"' in response.content.decode()  # kept as sent
+    assert element(response, "input", name="members")["value"] == members  # kept as sent
 
 
 @pytest.mark.parametrize(("members", "error"), BAD.items())
@@ -331,11 +324,11 @@ def test_it_checks_ownership_of_the_ticked_members(login, salesperson, selection
 def test_the_task_menu_posts_the_ticked_members(login, salesperson, selection, few):
     html = login(salesperson).get(selection.get_absolute_url()).content.decode()
 
-    menu = re.search(r'<form id="task-form".*?</form>', html, re.S).group(0)
-    assert 'method="post"' in menu and "hx-post=" in menu
-    assert f'action="{url(selection, "dialog")}"' in menu
-    assert 'name="csrfmiddlewaretoken"' in menu  # the page works without JavaScript too
-    assert "data-member-ranges" in menu
+    menu = element(html, "form", id="task-form")
+    assert menu["method"] == "post" and "hx-post" in menu.attrs
+    assert menu["action"] == url(selection, "dialog")
+    assert element(menu.html, "input", type="hidden", name="csrfmiddlewaretoken")  # no JS too
+    assert "data-member-ranges" in menu.attrs
 
 
 def test_it_reads_one_checkbox_per_member_without_javascript(login, salesperson, selection, few):
@@ -344,9 +337,9 @@ def test_it_reads_one_checkbox_per_member_without_javascript(login, salesperson,
         url(selection, "dialog"), {"selected_only": "on", "members": [str(i) for i in ticked]}
     )
 
-    assert "<html" in response.content.decode()
+    assert elements(response, "html")
     assert "For the 3 ticked members of “Kunder Oslo”" in text(response)
-    assert f'value="{format_ids(ticked)}"' in response.content.decode()
+    assert element(response, "input", name="members")["value"] == format_ids(ticked)
 
 
 @pytest.mark.parametrize("visibility", [Visibility.OWNER, Visibility.GROUP])

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from demo.factories import AssociateFactory, FollowUpFactory
 from followups.models import FollowUp
+from tests.helpers import HTMX, element, elements, rows
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 LONG_AGO = timezone.now() - timedelta(days=30)
 
 
@@ -77,17 +77,17 @@ def test_it_returns_the_row_with_an_event_to_htmx(login, salesperson, followup):
     assert json.loads(response.headers["HX-Trigger"]) == {"followupChanged": {"id": followup.pk}}
     html = response.content.decode()
     assert html.strip().startswith(f'<tr id="followup-{followup.pk}" class="done">')
-    assert "<html" not in html
-    assert 'aria-checked="true"' in html
+    assert not elements(html, "html")
+    assert element(html, "button", id=f"tick-{followup.pk}")["aria-checked"] == "true"
     assert "Overdue" not in html  # completed: no longer marked
-    assert "<form" not in html  # the table's one form around it stays as it was
+    assert not elements(html, "form")  # the table's one form around it stays as it was
 
     response = login(salesperson).post(url(followup), headers=HTMX)
 
     html = response.content.decode()
     assert html.strip().startswith(f'<tr id="followup-{followup.pk}" class="overdue">')
-    assert 'aria-checked="false"' in html
-    assert "Overdue" in html
+    assert element(html, "button", id=f"tick-{followup.pk}")["aria-checked"] == "false"
+    assert element(html, "span", class_="badge overdue-badge").text == "Overdue"
 
 
 def test_it_keeps_the_owner_column_of_the_cards(login, salesperson, followup):
@@ -174,4 +174,4 @@ def test_it_keeps_a_followup_completed_today_in_the_activity_list(login, salespe
 
     response = client.get(reverse("followups:activity_list"))
 
-    assert f'<tr id="followup-{followup.pk}" class="done">' in response.content.decode()
+    assert rows(response)[followup.pk] == "done"

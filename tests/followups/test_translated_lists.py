@@ -7,7 +7,6 @@ in both languages, by the migrations and by seed_demo."""
 from __future__ import annotations
 
 import importlib
-import re
 import uuid
 from datetime import date
 from io import StringIO
@@ -31,6 +30,7 @@ from demo.factories import (
 from followups import services
 from followups.models import FollowUp, FollowUpType, Priority
 from followups.services import Scope, Settings
+from tests.helpers import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,8 @@ def in_language(client, language: str):
 
 def options(html: str, name: str) -> list[str]:
     """The labels of a <select name=…>'s options, empty ones left out."""
-    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
-    assert select, name
-    return [label for label in re.findall(r"<option[^>]*>([^<]*)</option>", select[1]) if label]
+    select = element(html, "select", name=name)
+    return [option.text for option in elements(select.html, "option") if option.text]
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from crm.workdays import is_working_day, working_days_after
 from followups.models import FollowUp, Generation
-
-HTMX = {"HX-Request": "true"}
+from tests.helpers import HTMX, element
 
 
 @pytest.mark.parametrize(
@@ -50,8 +49,8 @@ def test_the_preview_writes_the_start_and_the_save_uses_it(
     preview = client.post(preview_url, dialog_data(start_in_days="1"), headers=HTMX)
 
     html = preview.content.decode()
-    assert 'id="id_start_date"' in html and 'hx-swap-oob="true"' in html
-    assert 'value="30.03.2027"' in html
+    start = element(html, "input", id="id_start_date")
+    assert (start["hx-swap-oob"], start["value"]) == ("true", "30.03.2027")
     assert "Start: Tuesday 30.03.2027, in 1 working day." in html
     client.post(
         reverse("followups:generate_save", args=[selection.pk]),
@@ -78,5 +77,5 @@ def test_a_wrong_number_is_answered_next_to_the_field(
     )
 
     html = response.content.decode()
-    assert 'id="id_start_in_days_error"' in html and message in html
+    assert message in element(html, "div", class_="errorlist", id="id_start_in_days_error").text
     assert not FollowUp.objects.exists()

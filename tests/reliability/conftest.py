@@ -1,4 +1,5 @@
-"""Fixtures for the reliability tests: faults, concurrency, hostile input, access."""
+"""Fixtures for the reliability tests: faults, concurrency, hostile input, access
+(dialog_data is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from django.utils import timezone
 from demo.factories import FollowUpTypeFactory, SelectionFactory, UserFactory
 from followups import services
 from selections.models import Visibility
-from tests.helpers import generation_choices
-
-from .helpers import bulk_members
+from tests.helpers import bulk_members, generation_choices
 
 
 @pytest.fixture
@@ -31,30 +30,6 @@ def members(selection):
     """Ten company-only members."""
     bulk_members(selection, 10)
     return selection.members.order_by("id")
-
-
-@pytest.fixture
-def dialog_data(call_type):
-    """dialog_data(**changes): a valid POST of the dialog (My activity list, every
-    member), with the changes applied; a change to None leaves that field out."""
-
-    def _dialog_data(**changes) -> dict:
-        data = {
-            "key": str(uuid.uuid4()),
-            "type": str(call_type.pk),
-            "start_date": "2026-03-02",
-            "description": "Call about the spring offer",
-            "project_text": "",
-            "project": "",
-            "priority": "",
-            "owner_mode": "mine",
-            "owner_associate": "",
-            "selected_only": "",
-        }
-        data.update(changes)
-        return {name: value for name, value in data.items() if value is not None}
-
-    return _dialog_data
 
 
 @pytest.fixture

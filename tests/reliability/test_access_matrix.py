@@ -32,9 +32,9 @@ from demo.factories import (
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
 from selections.models import Criterion, Selection, SelectionMember, Visibility
-from tests.helpers import rolled_back
+from tests.helpers import HTMX, bulk_members, form_errors, rolled_back, text
 
-from .helpers import HTMX, bulk_members, counts, form_errors, text
+from .helpers import counts
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +68,8 @@ def world(salesperson, manager, reader, outsider, staff_admin, call_type):
     theirs = SelectionFactory(owner=outsider, name="Kunder Bergen", visibility=Visibility.GROUP)
     bulk_members(theirs, 2, prefix="Bergen")
     their_generation = generate(theirs, outsider, call_type)
+    their_private = SelectionFactory(owner=outsider, name="Karis", visibility=Visibility.OWNER)
+    bulk_members(their_private, 2, prefix="Kari")
     company = CompanyFactory(name="Fjord AS")
     return {
         "roles": {
@@ -90,6 +92,7 @@ def world(salesperson, manager, reader, outsider, staff_admin, call_type):
         "followup": FollowUp.objects.filter(generation=generation).order_by("id").first(),
         "their_selection": theirs,
         "their_generation": their_generation,
+        "their_private": their_private,
         "company": company,
         "person": PersonFactory(company=company),
         "new_company": CompanyFactory(name="Ny Kunde AS"),
@@ -179,6 +182,10 @@ MANAGE_READ = (LOGIN, 403, 200, 200, 200, 403)
 MANAGE_WRITE = (LOGIN, 403, 302, 302, 302, 403)
 TASKS_READ = (LOGIN, 403, 200, 200, 404, 403)
 TASKS_WRITE = (LOGIN, 403, 302, 302, 404, 403)
+TASKS_WRITE_HTMX = (LOGIN, 403, 200, 200, 404, 403)  # saved: 200 with an HX-Trigger
+# Kari's selection visible to her alone: nobody else sees it, whatever their rights.
+KARIS_ALONE_READ = (LOGIN, 404, 404, 404, 200, 403)
+KARIS_ALONE_WRITE = (LOGIN, 404, 404, 404, 302, 403)
 MY_GENERATION = (LOGIN, 404, 200, 200, 404, 403)
 MY_GENERATION_WRITE = (LOGIN, 404, 302, 302, 404, 403)
 ADMIN_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
@@ -225,6 +232,7 @@ MATRIX = [
     Row("followups:generate_dialog", ("selection",), expect=TASKS_READ, headers=HTMX),
     Row("followups:generate_preview", ("selection",), "post", dialog, TASKS_READ, HTMX),
     Row("followups:generate_save", ("selection",), "post", dialog, TASKS_WRITE),
+    Row("followups:generate_save", ("selection",), "post", dialog, TASKS_WRITE_HTMX, HTMX),
     Row("followups:project_options", expect=EVERY_ASSOCIATE),
     Row("followups:generate_help", expect=EVERY_ASSOCIATE),
     # A single follow-up: every role that may create tasks (outsider is a salesperson).
@@ -250,6 +258,11 @@ MATRIX = [
     # about associates and follow-ups, not selections.
     Row("selections:detail", ("their_selection",), expect=(LOGIN, 404, 404, 404, 200, 403)),
     Row("followups:generate_dialog", ("their_selection",), expect=(LOGIN, 404, 404, 404, 200, 403)),
+    Row("selections:detail", ("their_private",), expect=KARIS_ALONE_READ),
+    Row("followups:generate_dialog", ("their_private",), expect=KARIS_ALONE_READ),
+    Row("followups:generate_dialog", ("their_private",), expect=KARIS_ALONE_READ, headers=HTMX),
+    Row("followups:generate_preview", ("their_private",), "post", dialog, KARIS_ALONE_READ, HTMX),
+    Row("followups:generate_save", ("their_private",), "post", dialog, KARIS_ALONE_WRITE),
     Row("crm:company", ("company",), expect=EVERY_ASSOCIATE),
     Row("crm:person", ("person",), expect=EVERY_ASSOCIATE),
     Row(

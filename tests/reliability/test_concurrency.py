@@ -21,8 +21,9 @@ from demo.factories import AssociateFactory
 from followups import services
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember
+from tests.helpers import HTMX, bulk_members
 
-from .helpers import HTMX, ON_POSTGRESQL, POSTGRESQL_ONLY, bulk_members
+from .helpers import ON_POSTGRESQL, POSTGRESQL_ONLY
 
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRESQL, reason=POSTGRESQL_ONLY),

@@ -21,17 +21,9 @@ from django.urls import reverse
 
 from followups import services
 from followups.models import FollowUp, Generation
+from tests.helpers import HTMX, bulk_members, elements, form_errors
 
-from .helpers import (
-    HTMX,
-    ON_POSTGRESQL,
-    POSTGRESQL_ONLY,
-    SAVE_FAILED,
-    SAVE_UNREACHABLE,
-    bulk_members,
-    form_errors,
-    nothing_saved,
-)
+from .helpers import ON_POSTGRESQL, POSTGRESQL_ONLY, SAVE_FAILED, SAVE_UNREACHABLE, nothing_saved
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL, reason=POSTGRESQL_ONLY)
@@ -50,7 +42,7 @@ def assert_failed_cleanly(response, message: str = SAVE_FAILED) -> None:
     assert response["HX-Retarget"] == "#generate-status"
     assert response["HX-Reswap"] == "innerHTML"
     assert message in form_errors(response)
-    assert 'name="key"' not in response.content.decode()
+    assert not elements(response, name="key")
     assert nothing_saved()
 
 
@@ -156,7 +148,7 @@ def test_a_failure_without_htmx_answers_a_page_that_says_so(
 
     assert response.status_code == 503
     html = response.content.decode()
-    assert "<html" in html
+    assert elements(html, "html")
     assert SAVE_FAILED in form_errors(response)
     assert selection.get_absolute_url() in html
     assert nothing_saved()

@@ -31,9 +31,9 @@ from demo.factories import (
 )
 from followups.models import FollowUp, Generation
 from selections.models import SelectionMember, Visibility
-from tests.helpers import rolled_back
+from tests.helpers import HTMX, bulk_members, elements, rolled_back
 
-from .helpers import HTMX, bulk_members, counts
+from .helpers import counts
 
 pytestmark = pytest.mark.django_db
 
@@ -174,8 +174,7 @@ def valid_uuid(v) -> bool:
 
 
 def shows_an_error(response) -> bool:
-    html = response.content.decode()
-    return 'class="errorlist"' in html or 'class="form-errors"' in html
+    return bool(elements(response, class_="errorlist") or elements(response, class_="form-errors"))
 
 
 # The data every example works on -----------------------------------------------------

@@ -16,8 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from demo.factories import DEMO_PASSWORD, CompanyFactory
-
-from .helpers import HTMX
+from tests.helpers import HTMX
 
 ROOT = Path(__file__).resolve().parents[2]
 FORM = "application/x-www-form-urlencoded"
@@ -73,7 +72,7 @@ def test_it_refuses_a_preview_in_another_charset(
     path = reverse("followups:generate_preview", args=[selection.pk])
     body = encoded(dialog_data(description="Ærlig talt"), content_type, charset)
 
-    response = post_raw(client, path, body, f"{content_type}; charset={charset}", **HTMX)
+    response = post_raw(client, path, body, f"{content_type}; charset={charset}", headers=HTMX)
 
     assert response.status_code == 415
     assert not tracebacks(caplog)
@@ -111,7 +110,7 @@ def test_it_reads_a_preview_in_utf8(
     path = reverse("followups:generate_preview", args=[selection.pk])
     body = encoded(dialog_data(description="Ærlig talt"), content_type, "utf-8")
 
-    response = post_raw(client, path, body, f"{content_type}; charset=utf-8", **HTMX)
+    response = post_raw(client, path, body, f"{content_type}; charset=utf-8", headers=HTMX)
 
     assert response.status_code == 200
     assert "10" in response.content.decode()

@@ -20,8 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from demo.factories import DEMO_PASSWORD
-
-from .helpers import text
+from tests.helpers import text
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY = "10.0.0.1"  # the TLS proxy, as the app sees it

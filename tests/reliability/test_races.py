@@ -32,9 +32,9 @@ from followups.rows import Scope
 from selections import dynamic
 from selections import services as selection_services
 from selections.models import Criterion, Selection, SelectionMember, Visibility
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, form_errors, generation_choices, text
 
-from .helpers import HTMX, ON_POSTGRESQL, POSTGRESQL_ONLY, form_errors, text
+from .helpers import ON_POSTGRESQL, POSTGRESQL_ONLY
 
 postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL, reason=POSTGRESQL_ONLY)
 TIMEOUT = 30  # seconds any side waits for the other

@@ -24,9 +24,8 @@ from crm.models import Project
 from demo.factories import ProjectFactory
 from followups import services
 from followups.models import FollowUp, FollowUpType, Generation
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, generation_choices
 
-from .helpers import HTMX
 from .test_races import (
     client_for,
     hold_after,

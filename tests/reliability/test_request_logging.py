@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from crm.logging import REQUEST_LOGGERS
 from demo.factories import CompanyFactory
-
-from .helpers import HTMX
+from tests.helpers import HTMX
 
 
 def records(caplog, name_start: str) -> list[logging.LogRecord]:

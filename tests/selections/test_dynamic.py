@@ -16,7 +16,7 @@ from followups.models import FollowUp, FollowUpType, OwnerMode
 from followups.services import Scope, Settings
 from selections import dynamic, services
 from selections.models import Criterion, Selection, Visibility
-from tests.helpers import generation_choices
+from tests.helpers import HTMX, element, generation_choices
 
 pytestmark = pytest.mark.django_db
 Field = Criterion.Field
@@ -256,12 +256,10 @@ def test_the_owner_adds_and_removes_criteria(world, salesperson, login):
     selection = make(salesperson)
     client = login(salesperson)
     url = reverse("selections:criterion_add", args=[selection.pk])
-    response = client.post(
-        url, {"field": Field.CITY, "value": "Bergen"}, headers={"HX-Request": "true"}
-    )
+    response = client.post(url, {"field": Field.CITY, "value": "Bergen"}, headers=HTMX)
     assert response.status_code == 200
     assert "membersChanged" in response["HX-Trigger"]
-    assert 'id="members" hx-swap-oob="true"' in response.content.decode()
+    assert element(response, "div", id="members", hx_swap_oob="true")
     criterion = selection.criteria.get()
     assert (criterion.field, criterion.value) == (Field.CITY, "Bergen")
 
@@ -286,7 +284,7 @@ def test_bad_criteria_are_refused_with_a_message(world, salesperson, login, fiel
     response = login(salesperson).post(
         reverse("selections:criterion_add", args=[selection.pk]),
         {"field": field, "value": value},
-        headers={"HX-Request": "true"},
+        headers=HTMX,
     )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -301,7 +299,7 @@ def test_another_groups_associate_cannot_be_used_as_our_contact(
     response = login(salesperson).post(
         reverse("selections:criterion_add", args=[selection.pk]),
         {"field": Field.OUR_CONTACT, "value": str(outsider.pk)},
-        headers={"HX-Request": "true"},
+        headers=HTMX,
     )
     assert "Choose yourself, nobody, or an associate from the list." in response.content.decode()
     assert not selection.criteria.exists()
@@ -350,9 +348,7 @@ def test_freeze_through_the_page(world, salesperson, login):
 def test_the_dialog_on_a_dynamic_selection(world, salesperson, login):
     selection = make(salesperson, (Field.CITY, "Oslo"))
     client = login(salesperson)
-    response = client.get(
-        reverse("followups:generate_dialog", args=[selection.pk]), headers={"HX-Request": "true"}
-    )
+    response = client.get(reverse("followups:generate_dialog", args=[selection.pk]), headers=HTMX)
     content = response.content.decode()
     assert "For all 4 members" in content
     assert "the person with the best rank at each company" in content
@@ -367,7 +363,7 @@ def test_the_dialog_on_a_dynamic_selection(world, salesperson, login):
             "selected_only": "on",
             "members": "1",
         },
-        headers={"HX-Request": "true"},
+        headers=HTMX,
     )
     assert "A dynamic selection has no members to tick" in response.content.decode()
     assert not FollowUp.objects.exists()

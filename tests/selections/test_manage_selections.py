@@ -10,6 +10,7 @@ from django.urls import reverse
 from crm.models import PERM_MANAGE_SELECTIONS
 from demo.factories import CompanyFactory, SelectionFactory, SelectionMemberFactory
 from selections.models import Criterion, Selection, SelectionMember
+from tests.helpers import HTMX
 
 pytestmark = pytest.mark.django_db
 Field = Criterion.Field
@@ -89,7 +90,7 @@ def test_it_refuses_every_change_without_the_right_even_to_the_owner(own, reader
 
         assert response.status_code == 403, (method, url)
     for method, url, data in changes(own):  # and through htmx
-        response = getattr(client, method)(url, data, headers={"HX-Request": "true"})
+        response = getattr(client, method)(url, data, headers=HTMX)
 
         assert response.status_code == 403, (method, url)
     assert state() == before

@@ -4,13 +4,13 @@ import json
 
 import pytest
 from django.urls import reverse
+from pytest_django.asserts import assertInHTML
 
 from demo.factories import AssociateFactory, CompanyFactory, PersonFactory, SelectionFactory
 from selections.models import Visibility
+from tests.helpers import HTMX, element, elements
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(selection) -> str:
@@ -38,7 +38,7 @@ def test_it_adds_a_company(login, salesperson, selection):
     assert response.redirect_chain == [(f"/selections/{selection.pk}/", 302)]
     assert rows(selection) == [(company.pk, None)]
     assert messages_of(response) == ["Added Fjordlys Energi AS."]
-    assert "1 member<" in response.content.decode()
+    assert element(response, "p", class_="count").text == "1 member"
 
 
 def test_it_adds_a_person_at_their_company(login, salesperson, selection):
@@ -84,19 +84,25 @@ def test_it_says_when_the_member_is_already_there(login, salesperson, selection)
 def test_it_answers_htmx_with_the_members_fragment_and_the_messages(login, salesperson, selection):
     company = CompanyFactory(name="Fjordlys Energi AS")
 
-    response = login(salesperson).post(url(selection), {"company": company.pk}, **HTMX)
+    response = login(salesperson).post(url(selection), {"company": company.pk}, headers=HTMX)
 
     assert response.status_code == 200
     assert json.loads(response["HX-Trigger"]) == {"membersChanged": {}}
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="members">')
-    assert "<html" not in html
-    assert "1 member<" in html
+    assert not elements(html, "html")
+    assert element(html, "p", class_="count", data_member_count="1").text == "1 member"
     # The member's row leads to the company's card.
     card = reverse("crm:company", args=[company.pk])
-    assert f'<td><a href="{card}">Fjordlys Energi AS</a></td>' in html
-    assert 'id="messages" class="messages" role="status" aria-live="polite" hx-swap-oob="true"' in (
-        html
+    assertInHTML(f'<td><a href="{card}">Fjordlys Energi AS</a></td>', html)
+    assert element(
+        html,
+        "div",
+        id="messages",
+        class_="messages",
+        role="status",
+        aria_live="polite",
+        hx_swap_oob="true",
     )
     assert "Added Fjordlys Energi AS." in html
 
@@ -112,7 +118,7 @@ def test_it_answers_htmx_with_the_members_fragment_and_the_messages(login, sales
     ],
 )
 def test_it_says_when_an_id_is_bad(login, salesperson, selection, data):
-    response = login(salesperson).post(url(selection), data, **HTMX)
+    response = login(salesperson).post(url(selection), data, headers=HTMX)
 
     assert response.status_code == 200
     assert "That company or person no longer exists." in response.content.decode()
@@ -124,7 +130,7 @@ def test_it_wants_one_company_or_one_person(login, salesperson, selection, both)
     person = PersonFactory()
     data = {"company": person.company_id, "person": person.pk} if both else {}
 
-    response = login(salesperson).post(url(selection), data, **HTMX)
+    response = login(salesperson).post(url(selection), data, headers=HTMX)
 
     assert response.status_code == 200
     assert "Choose one company or one person to add." in response.content.decode()
