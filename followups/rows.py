@@ -483,20 +483,12 @@ def spread_start_sql(rows: str, dates: list[date]) -> tuple[str, list]:
 @dataclass(frozen=True)
 class Rows:
     """The query of the rows to create (SELECT owner_id, fallback, company_id,
-    person_id; with a spread start SELECT owner_id, company_id, person_id, start_date),
-    with its parameters, and the spread's plan if any."""
+    person_id[, start_date]), with its parameters, and the spread's plan if any."""
 
     sql: str
     params: list
     plan: SpreadPlan | None = None
     dated: bool = False  # each row has its own start_date (a spread start)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The names of the query's columns, in order."""
-        if self.dated:  # spread_start_sql's
-            return ("owner_id", "company_id", "person_id", "start_date")
-        return ("owner_id", "fallback", "company_id", "person_id")
 
 
 def plan_rows(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -278,7 +278,6 @@ def _insert_followups(
             params=params,
             source_rows=read.sql,
             row_params=read.params,
-            row_columns=read.columns,
             chunk_size=chunk_size,
             on_chunk=on_chunk or (lambda written: None),
         )
@@ -293,30 +292,29 @@ def _insert_chunked(
     params: list,
     source_rows: str,
     row_params: list,
-    row_columns: Sequence[str],
     chunk_size: int,
     on_chunk: Callable[[int], None],
 ) -> int:
     """The one INSERT … SELECT `sql`, whatever its columns, written chunk_size rows at a
     time in its order.
 
-    Its rows (`source_rows`, whose columns are `row_columns`) run once, into a temporary
-    table numbered in the insert's order (company, person); each chunk is then `sql`
-    reading a range of those numbers from that table instead of from `rows`.
+    Its rows (`source_rows`, every column of them) run once, into a temporary table
+    numbered in the insert's order (company, person); each chunk is then `sql` reading a
+    range of those numbers from that table instead of from `rows`.
     on_chunk(written so far) follows each chunk; whatever it raises propagates, and the
-    caller's transaction rolls every chunk back. On SQLite the number is the table's
-    rowid (INTEGER PRIMARY KEY), given as the rows are inserted in order, and a chunk is
-    a rowid range: no window function, no index to build. On PostgreSQL the number is
-    ROW_NUMBER() with a unique index on it, and the table goes with the transaction (ON
-    COMMIT DROP); on SQLite it is dropped at the end; on both, before use should one be
-    left.
+    caller's transaction rolls every chunk back. On SQLite the number is the new table's
+    rowid, given as the ordered rows go in, and a chunk is a rowid range: no window
+    function, no index to build. On PostgreSQL the number is ROW_NUMBER() with a unique
+    index on it, and the table goes with the transaction (ON COMMIT DROP); on SQLite it
+    is dropped at the end; on both, before use should one be left.
     """
     source = f" FROM ({source_rows}) r{ROWS_ORDER}"
     if not sql.endswith(source):
         raise ValueError("the insert does not end by reading its rows in their order")
     postgres = connection.vendor == "postgresql"
     temp = "pg_temp.followup_rows" if postgres else "temp.followup_rows"
-    chunk = sql[: -len(source)] + f" FROM {temp} r WHERE r.n > %s AND r.n <= %s ORDER BY r.n"
+    n = "r.n" if postgres else "r.rowid"
+    chunk = sql[: -len(source)] + f" FROM {temp} r WHERE {n} > %s AND {n} <= %s ORDER BY {n}"
     values = params[: len(params) - len(row_params)]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
@@ -331,14 +329,8 @@ def _insert_chunked(
         else:
             # A new table's rowids are 1, 2, 3, … in the order the rows go in, so the
             # number needs no window function (which costs SQLite as much again as the
-            # sort).
-            names = ", ".join(row_columns)
-            cursor.execute(f"CREATE TEMPORARY TABLE {temp} (n INTEGER PRIMARY KEY, {names})")
-            cursor.execute(
-                f"INSERT INTO {temp} ({names})"
-                f" SELECT {', '.join(f'r.{name}' for name in row_columns)}{source}",
-                row_params,
-            )
+            # sort) and no index.
+            cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT r.*{source}", row_params)
         written = 0
         while True:
             cursor.execute(chunk, [*values, written, written + chunk_size])
