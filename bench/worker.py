@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHUNK_MARK = "followup_rows r WHERE r.n >"  # the chunk's INSERT … SELECT (services)
+# The chunk's INSERT … SELECT (services): a range of r.n, or of r.rowid on SQLite.
+CHUNK_MARK = "followup_rows r WHERE r."
 
 
 def memory_kb() -> dict[str, int]:

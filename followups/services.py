@@ -301,34 +301,39 @@ def _insert_chunked(
     """The one INSERT … SELECT `sql`, whatever its columns, written chunk_size rows at a
     time in its order.
 
-    Its rows (`source_rows`, every column of them) run once, into a temporary table numbered in
-    the insert's order (company, person); each chunk is then `sql` reading a range of
-    those numbers from that table instead of from `rows`. on_chunk(written so far)
-    follows each chunk; whatever it raises propagates, and the caller's transaction rolls
-    every chunk back. On PostgreSQL the table goes with the transaction (ON COMMIT
-    DROP); on SQLite it is dropped at the end; on both, before use should one be left.
+    Its rows (`source_rows`, every column of them) run once, into a temporary table
+    numbered in the insert's order (company, person); each chunk is then `sql` reading a
+    range of those numbers from that table instead of from `rows`.
+    on_chunk(written so far) follows each chunk; whatever it raises propagates, and the
+    caller's transaction rolls every chunk back. On SQLite the number is the new table's
+    rowid, given as the ordered rows go in, and a chunk is a rowid range: no window
+    function, no index to build. On PostgreSQL the number is ROW_NUMBER() with a unique
+    index on it, and the table goes with the transaction (ON COMMIT DROP); on SQLite it
+    is dropped at the end; on both, before use should one be left.
     """
     source = f" FROM ({source_rows}) r{ROWS_ORDER}"
     if not sql.endswith(source):
         raise ValueError("the insert does not end by reading its rows in their order")
     postgres = connection.vendor == "postgresql"
     temp = "pg_temp.followup_rows" if postgres else "temp.followup_rows"
-    chunk = sql[: -len(source)] + f" FROM {temp} r WHERE r.n > %s AND r.n <= %s ORDER BY r.n"
+    n = "r.n" if postgres else "r.rowid"
+    chunk = sql[: -len(source)] + f" FROM {temp} r WHERE {n} > %s AND {n} <= %s ORDER BY {n}"
     values = params[: len(params) - len(row_params)]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temp}"
-            + (" ON COMMIT DROP" if postgres else "")
-            + " AS SELECT ROW_NUMBER() OVER (ORDER BY r.company_id, r.person_id) AS n, r.*"
-            f" FROM ({source_rows}) r",
-            row_params,
-        )
         if postgres:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT"
+                f" ROW_NUMBER() OVER ({ROWS_ORDER.strip()}) AS n, r.* FROM ({source_rows}) r",
+                row_params,
+            )
             cursor.execute(f"CREATE UNIQUE INDEX ON {temp} (n)")
             cursor.execute(f"ANALYZE {temp}")
         else:
-            cursor.execute("CREATE UNIQUE INDEX temp.followup_rows_n ON followup_rows (n)")
+            # A new table's rowids are 1, 2, 3, … in the order the rows go in, so the
+            # number needs no window function (which costs SQLite as much again as the
+            # sort) and no index.
+            cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT r.*{source}", row_params)
         written = 0
         while True:
             cursor.execute(chunk, [*values, written, written + chunk_size])

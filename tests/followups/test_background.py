@@ -8,7 +8,8 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -77,6 +78,37 @@ def test_it_writes_the_same_rows_in_chunks_as_in_one_statement(
     assert chunked.created_count == whole.created_count
     n = whole.created_count
     assert reports == [*range(10, n, 10), n] if n % 10 else list(range(10, n + 1, 10))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's numbering")
+def test_on_sqlite_each_chunk_reads_a_rowid_range_of_the_numbered_rows(
+    selection, salesperson, add_members, choices
+):
+    """The temporary table's number is its rowid: a chunk is a range of it, read in
+    order, with no index of its own and no sort."""
+    add_members(selection, 25)
+    plans = []
+
+    def on_chunk(written):
+        chunk = [q["sql"] for q in ctx.captured_queries if "followup_rows r WHERE" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + chunk[-1])
+            plans.append(" / ".join(row[-1] for row in cursor.fetchall()))
+
+    with CaptureQueriesContext(connection) as ctx:
+        services.followups_generate(
+            selection=selection,
+            creator=salesperson,
+            **choices(),
+            key=uuid.uuid4(),
+            chunk_size=10,
+            on_chunk=on_chunk,
+        )
+
+    assert len(plans) == 3
+    for plan in plans:
+        assert "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
 
 
 @pytest.mark.parametrize("failure", [background.JobStopped, DatabaseError])
