@@ -255,16 +255,12 @@ def test_a_bulk_move_keeps_the_time_of_day(login, salesperson, meeting):
     )
     dated = FollowUpFactory(owner=salesperson, start_date=DAY)
     client = login(salesperson)
-    apply = reverse("followups:bulk_apply")
-    common = {"source": "activities", "show": "open", "next": "/", "scope": "ticked"}
 
-    client.post(apply, {**common, "ids": [followup.pk, dated.pk], "action": "move", "days": "+7"})
+    bulk_post(client, [followup.pk, dated.pk], action="move", days="+7")
     followup.refresh_from_db()
     assert followup.start_date == date(2026, 12, 8)
     assert followup.start_at == datetime(2026, 12, 8, 10, 30, tzinfo=OSLO)
-    client.post(
-        apply, {**common, "ids": [followup.pk], "action": "move", "start_date": "03.12.2026"}
-    )
+    bulk_post(client, [followup.pk], action="move", start_date="03.12.2026")
     followup.refresh_from_db()
     assert followup.start_date == date(2026, 12, 3)
     assert followup.start_at == datetime(2026, 12, 3, 10, 30, tzinfo=OSLO)
@@ -274,6 +270,12 @@ def test_a_bulk_move_keeps_the_time_of_day(login, salesperson, meeting):
     client.post(reverse("followups:bulk_undo", args=[BulkChange.objects.first().pk]))
     followup.refresh_from_db()
     assert followup.start_at == datetime(2026, 12, 8, 10, 30, tzinfo=OSLO)
+
+
+def bulk_post(client, ids, **fields):
+    """A bulk change of the ticked `ids` from the activity list."""
+    data = {"source": "activities", "show": "open", "next": "/", "scope": "ticked"}
+    return client.post(reverse("followups:bulk_apply"), {**data, "ids": list(ids), **fields})
 
 
 @pytest.mark.parametrize(
@@ -292,18 +294,7 @@ def test_a_bulk_move_across_a_change_of_summer_time_keeps_the_clock_time(
         owner=salesperson, type=meeting, start_date=start.date(), start_at=start
     )
     days = (moved.date() - start.date()).days
-    login(salesperson).post(
-        reverse("followups:bulk_apply"),
-        {
-            "source": "activities",
-            "show": "open",
-            "next": "/",
-            "scope": "ticked",
-            "ids": [followup.pk],
-            "action": "move",
-            "days": f"{days:+d}",
-        },
-    )
+    bulk_post(login(salesperson), [followup.pk], action="move", days=f"{days:+d}")
     followup.refresh_from_db()
     assert followup.start_date == moved.date()
     assert followup.start_at == moved
@@ -331,17 +322,7 @@ def test_a_bulk_delete_and_its_undo_keep_the_time(login, salesperson, meeting):
         duration=timedelta(minutes=30),
     )
     client = login(salesperson)
-    client.post(
-        reverse("followups:bulk_apply"),
-        {
-            "source": "activities",
-            "show": "open",
-            "next": "/",
-            "scope": "ticked",
-            "ids": [followup.pk],
-            "action": "delete",
-        },
-    )
+    bulk_post(client, [followup.pk], action="delete")
     assert not FollowUp.objects.exists()
     client.post(reverse("followups:bulk_undo", args=[BulkChange.objects.get().pk]))
 
