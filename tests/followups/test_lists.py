@@ -386,3 +386,14 @@ def test_a_sort_by_the_one_type_or_priority_the_filter_leaves_is_read_by_start(
         response = client.get(url, {"sort": sort, name: value})
         assert list(rows(response)) == expected, url
         assert response.context["sort"] == sort  # the headings still say what was asked
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="INCLUDE is PostgreSQL's")
+@pytest.mark.parametrize("name", ["followups_open_by_owner", "followups_done_by_owner_start"])
+def test_on_postgresql_the_owners_indexes_carry_what_the_filter_bar_counts_by(name):
+    """The filter bar's total (one associate's rows of one type or priority) is counted
+    from the index alone: type and priority are carried, not keys."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        (definition,) = cursor.fetchone()
+    assert "(owner_id, start_date, id) INCLUDE (type_id, priority_id)" in definition
