@@ -274,21 +274,24 @@ def bulk_counts(scope: QuerySet, change: Change, by: Associate) -> Counts:
 
 def _snapshot(record: BulkChange, rows: QuerySet) -> int:
     """Copy what the change alters of each row, as it is, into BulkChangeRow, in one
-    INSERT … SELECT (every column for a delete, the changed ones for the others); on
-    PostgreSQL the rows stay locked until the transaction ends, so that a single edit
-    waits (SQLite's write transaction holds the whole database already)."""
-    ids_sql, ids_params = rows.order_by().values("pk").query.sql_with_params()
-    table = connection.ops.quote_name(FollowUp._meta.db_table)
+    INSERT … SELECT straight from `rows` (every column for a delete, the changed ones
+    for the others), in id order; on PostgreSQL the rows stay locked until the
+    transaction ends, so that a single edit waits (SQLite's write transaction holds the
+    whole database already), and two bulk changes lock rows they share in the same
+    order."""
+    columns = kept(record.action)
+    rows = rows.order_by("pk").values("pk", *columns)
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update(of=("self",))
+    rows_sql, rows_params = rows.query.sql_with_params()
     target = connection.ops.quote_name(BulkChangeRow._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in kept(record.action))
-    selected = ", ".join(f"f.{connection.ops.quote_name(c)}" for c in kept(record.action))
-    lock = " ORDER BY f.id FOR UPDATE OF f" if connection.vendor == "postgresql" else ""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     sql = (
-        f"INSERT INTO {target} (change_id, followup_id, {columns}) "
-        f"SELECT %s, f.id, {selected} FROM {table} f WHERE f.id IN ({ids_sql}){lock}"
+        f"INSERT INTO {target} (change_id, followup_id, {names}) "
+        f"SELECT %s, kept.* FROM ({rows_sql}) kept"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [record.pk, *ids_params])
+        cursor.execute(sql, [record.pk, *rows_params])
         return cursor.rowcount
 
 

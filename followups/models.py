@@ -689,7 +689,9 @@ class BulkChangeRow(models.Model):
     the follow-up's own id."""
 
     # No index of its own: the unique constraint below leads with it (one index less to
-    # write for every row a bulk change records).
+    # write for every row a bulk change records). On PostgreSQL checked once per
+    # statement, not per row (migration 0021_bulk_row_change_checked_once): every row
+    # of a change is written with it, in the transaction that wrote the change.
     change = models.ForeignKey(
         BulkChange, on_delete=models.CASCADE, related_name="rows", db_index=False
     )
