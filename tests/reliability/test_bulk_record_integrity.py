@@ -101,9 +101,7 @@ def test_moving_a_record_row_to_a_change_that_is_not_there_is_refused(salesperso
 @postgresql_only
 def test_the_per_row_foreign_key_made_way_for_the_checks():
     with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, BulkChangeRow._meta.db_table
-        )
+        constraints = connection.introspection.get_constraints(cursor, BulkChangeRow._meta.db_table)
     assert not [c for c in constraints.values() if c["foreign_key"]]
 
 
