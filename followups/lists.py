@@ -20,14 +20,15 @@ from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import F, OrderBy, QuerySet
+from django.db import connection
+from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import PROJECT_NAME_LENGTH, MatchKey, Project
+from crm.models import PROJECT_NAME_LENGTH, Company, MatchKey, Person, Project
 
-from .models import BulkChangeRow, FollowUp, FollowUpType, Priority, overdue_on
+from .models import BulkChangeRow, FollowUp, FollowUpType, Priority, of_party, overdue_on
 from .paging import PAGE_SIZE, Page, page_number, page_of
 
 FILTERS = ("open", "overdue", "today", "week")
@@ -330,11 +331,98 @@ def page_sort(sort: str, values: dict) -> str:
     return sort
 
 
+# The sorts by a company's or a person's name: the table, the follow-ups' column, and
+# the name's fields, in the order the sort takes them (SORTS).
+WALKED = {
+    "company": (Company, "company_id", ("name",)),
+    "person": (Person, "person_id", ("last_name", "first_name")),
+}
+WALK_FIRST = 100  # companies or persons read first
+WALK_MOST = 3_000  # and at most, before the database sorts every row instead
+
+
+def _some(model, ids: list[int]):
+    """Some companies (or persons) as of_party takes them to be read off the follow-ups'
+    company (or person) index: on PostgreSQL the ids themselves (an index condition,
+    = ANY); on SQLite a query of them (with a list of numbers its planner reads the
+    owner's index instead)."""
+    if connection.vendor == "postgresql":
+        return ids
+    return model._default_manager.filter(pk__in=ids).values("pk")
+
+
+def walked_ids(rows: QuerySet, sort: str, start: int, end: int) -> list[int] | None:
+    """The ids of rows `start` to `end` (not included) of `rows` sorted by a company's or
+    a person's name (WALKED), without sorting every row: the companies (or persons) are
+    read in name order off their name index, a batch at a time, and each batch's number
+    of rows counted off the follow-ups' company (or person) index, until the counts
+    reach `end`; then only the rows of the companies that hold rows `start` to `end` are
+    sorted. Companies with the same name form one block, whose rows the sort interleaves
+    by start date, so a block is used only when it is whole.
+
+    The rows without a company come last, either way. None when it would read too many
+    companies (the rows are few and spread out): the caller sorts them all, which is
+    then the cheaper way."""
+    name, descending = sort.removeprefix("-"), sort.startswith("-")
+    model, column, fields = WALKED[name]
+    keys = {f"key{n}": MatchKey(field) for n, field in enumerate(fields)}
+    order = [f"-{key}" if descending else key for key in keys] + ["-id" if descending else "id"]
+    parties = model._default_manager.annotate(**keys).order_by(*order).values_list("id", *keys)
+    # [key, party ids, rows] for each block of the same name, in the sort's order.
+    blocks: list[list] = []
+    read, batch = 0, WALK_FIRST
+    while True:
+        found = list(parties[read : read + batch])
+        read += len(found)
+        ids = [row[0] for row in found]
+        counts = dict(
+            rows.filter(of_party(column, _some(model, ids)))
+            .order_by()
+            .values_list(column)
+            .annotate(n=Count("pk"))
+        )
+        for pk, *key in found:
+            if not blocks or blocks[-1][0] != key:
+                blocks.append([key, [], 0])
+            blocks[-1][1].append(pk)
+            blocks[-1][2] += counts.get(pk, 0)
+        exhausted = len(found) < batch  # every company read
+        whole = blocks if exhausted else blocks[:-1]  # else the last one may go on
+        covered = sum(n for _key, _ids, n in whole)
+        if covered >= end or exhausted:
+            break
+        # As many more as the rows found so far say it takes (four times as many while
+        # none is found), or give up.
+        needed = (end - covered) * read // covered if covered else batch * 4
+        if read >= WALK_MOST or read + needed > WALK_MOST:
+            return None
+        batch = min(max(batch * 4, needed + WALK_FIRST), WALK_MOST - read)
+    chosen: list[int] = []
+    before, skip = 0, None
+    for _key, ids, n in whole:
+        if before + n > start and before < end:
+            chosen += ids
+            skip = start - before if skip is None else skip
+        before += n
+    # Past the last company: the rows without one, which come last either way.
+    rest = covered < end
+    if not chosen and not rest:
+        return []
+    wanted = of_party(column, _some(model, chosen)) if chosen else Q(pk__in=[])
+    if rest:
+        wanted |= Q(**{f"{column}__isnull": True})
+    offset = start - covered if skip is None else skip
+    page = rows.filter(wanted).order_by(*ordering(sort)).values_list("id", flat=True)
+    return list(page[offset : offset + end - start])
+
+
 def list_page(number, filters: ListFilters, sort: str, *parts: QuerySet) -> Page:
     """Page `number` of a list made of `parts` (the open follow-ups and the completed
     ones, say), in the order of `sort`. By start, either way, each part is read in that
     order only as far as the page goes, from its own index, and merged: sorting them
-    together in the database would read every open row. By another column, the database
+    together in the database would read every open row. By a company's or a person's
+    name, the companies (or persons) are read in that order, as far as the page goes
+    (walked_ids). By another column, or when that would read too many, the database
     sorts them together (the filter bar is what keeps that small). Then the page's rows
     (ListFilters.name_rows): 2 queries by start with two parts, else 1, and 1 for the
     rows."""
@@ -351,7 +439,15 @@ def list_page(number, filters: ListFilters, sort: str, *parts: QuerySet) -> Page
         ids = [pk for _start, pk in page.object_list]
     else:
         rows = functools.reduce(operator.or_, parts)
-        page = page_of(rows.order_by(*order).values_list("id", flat=True), number, PAGE_SIZE)
+        start = (number - 1) * PAGE_SIZE
+        walked = None
+        if sort.removeprefix("-") in WALKED:
+            walked = walked_ids(rows, sort, start, start + PAGE_SIZE + 1)
+        if walked is not None:
+            page = page_of(walked, 1, PAGE_SIZE)
+            page.number = number
+        else:
+            page = page_of(rows.order_by(*order).values_list("id", flat=True), number, PAGE_SIZE)
         ids = list(page.object_list)
     page.object_list = filters.name_rows(ids)
     return page

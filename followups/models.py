@@ -349,8 +349,9 @@ def party_parts(column: str, party) -> tuple[Q, Q]:
     generation). A row changed later (its company or person included) moves within the
     index with the change.
 
-    `party`: an instance, an id, or a query of ids (the follow-ups of any of them)."""
-    if isinstance(party, models.QuerySet):
+    `party`: an instance, an id, or a list or a query of ids (the follow-ups of any of
+    them)."""
+    if isinstance(party, (models.QuerySet, list)):
         match = {f"{column}__in": party}
     else:
         match = {column: getattr(party, "pk", party)}

@@ -309,8 +309,10 @@ def test_the_generation_filter_costs_one_query(login, salesperson, django_assert
     assert list(rows(response)) == [followup.pk]
 
 
-def _generation(creator, type_):
+def _generation(creator, type_, created: int = 10):
+    """A generation that created `created` follow-ups (the tests attach theirs to it)."""
     return Generation.objects.create(
+        created_count=created,
         created_by=creator,
         selection_name="Kunder Oslo",
         type=type_,

@@ -273,11 +273,12 @@ def test_a_sorted_filtered_list_costs_the_same_queries(
     client.get(ACTIVITIES)
     # 1: the session; 2: the user; 3: the associate; 4: its other user groups
     # 5-6: the filter bar's types and priorities (also the rows' names)
-    # 7: the page's ids, open and completed today together, sorted by company
-    # 8: those follow-ups, with project, company and person; 9: their owners
-    # 10-11: how many on every page: the open ones, those completed today
-    # 12-13: the user's rights ("New follow-up")
-    with django_assert_num_queries(13):
+    # 7-8: the first companies in name order, and how many of the list's rows each has
+    # 9: the page's ids among those companies' rows (open and completed today together)
+    # 10: those follow-ups, with project, company and person; 11: their owners
+    # 12-13: how many on every page: the open ones, those completed today
+    # 14-15: the user's rights ("New follow-up")
+    with django_assert_num_queries(15):
         response = client.get(ACTIVITIES, {"sort": "company", "type": world["a"].type_id})
     assert order(response, world) == "ac"
 
@@ -342,9 +343,10 @@ def test_a_generations_page_sorted_and_filtered_costs_the_same_queries(
     # 5-6: the user's rights (may they see every generation? every associate?)
     # 7: the generation, with whether its selection is visible to them
     # 8-9: the filter bar's types and priorities (also the rows' names)
-    # 10: the page's ids, sorted by company; 11: those follow-ups; 12: their owners
-    # 13: how many on every page; 14: how many are untouched and changed since (undo)
-    with django_assert_num_queries(14):
+    # 10-11: the first companies in name order, and how many of the rows each has
+    # 12: the page's ids among those companies' rows; 13: those follow-ups; 14: owners
+    # 15: how many on every page; 16: how many are untouched and changed since (undo)
+    with django_assert_num_queries(16):
         response = client.get(url, {"sort": "-company", "type": kind.pk})
     assert len(response.context["page"].object_list) == min(n, lists.PAGE_SIZE)
     assert response.context["total"] == n
