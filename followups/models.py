@@ -309,10 +309,12 @@ class Generation(models.Model):
 UNTOUCHED = Q(updated_at=F("created_at"))
 
 
-def overdue_on(day: date) -> Q:
+def overdue_on(day: date, *, among_open: bool = False) -> Q:
     """Overdue on `day`: open, and starting before it (FollowUp.is_overdue for one row,
-    today)."""
-    return Q(completed=False, start_date__lt=day)
+    today). `among_open`: of rows known to be open, only the start is compared (a count
+    that names no other column is read from the open follow-ups' index alone)."""
+    before = Q(start_date__lt=day)
+    return before if among_open else Q(completed=False) & before
 
 
 def generations_with_rows() -> models.QuerySet:

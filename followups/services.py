@@ -352,7 +352,7 @@ def followup_counts(associate: Associate) -> dict[str, int]:
     follow-ups are never counted."""
     today = timezone.localdate()
     return FollowUp.objects.filter(owner=associate, completed=False).aggregate(
-        overdue=Count("id", filter=overdue_on(today)),
+        overdue=Count("id", filter=overdue_on(today, among_open=True)),
         today=Count("id", filter=Q(start_date=today)),
         open=Count("id"),
     )

@@ -193,3 +193,27 @@ def test_it_uses_the_same_number_of_queries_for_any_size(
         response = client.get(URL)
 
     assert shown(response) == {"overdue": n, "today": 0, "open": n}
+
+
+def test_the_counts_are_read_from_the_open_index_alone(salesperson):
+    """One aggregate over the associate's open follow-ups whose conditions name only
+    columns of followups_open_by_owner: on PostgreSQL an index-only scan (a condition on
+    `completed` in a count would make it read every row from the table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from followups.services import followup_counts
+
+    FollowUpFactory.create_batch(3, owner=salesperson, start_date=day(-1))
+    with CaptureQueriesContext(connection) as queries:
+        counts = followup_counts(salesperson)
+    assert counts == {"overdue": 3, "today": 0, "open": 3}
+    (query,) = queries.captured_queries
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name in ("enable_seqscan", "enable_bitmapscan"):
+            cursor.execute(f"SET LOCAL {name} = off")
+        cursor.execute("EXPLAIN " + query["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using followups_open_by_owner" in plan, plan
