@@ -666,7 +666,6 @@ def run(args) -> dict:
     other = Associate.objects.filter(active=True).exclude(pk=me.pk).order_by("id").first()
     kind = FollowUpType.objects.active().first()
     today = dt.date.today()
-    ops = connection.ops
     # "Spread across a user group": a team of up to 8 of the active associates.
     team, _ = UserGroup.objects.get_or_create(name="Bench team")
     team_members = list(Associate.objects.active().order_by("id")[:8])
@@ -750,17 +749,9 @@ def run(args) -> dict:
                 lean_sql = reference_sql(
                     mode, one_per_company, table=LEAN, ordered=False, spread=spread
                 )
-                params = {
-                    "sel": selection.pk,
-                    "type": kind.pk,
-                    "start": ops.adapt_datefield_value(today),
-                    "desc": "Benchmark",
-                    "completed": False,
-                    "me": me.pk,
-                    "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
-                    "gen": holder.pk,
-                    "owner": other.pk if mode == OwnerMode.OTHER else me.pk,
-                }
+                params = reference_params(
+                    selection, me, kind, today, holder, other if mode == OwnerMode.OTHER else me
+                )
 
                 def by_hand(sql):
                     def insert():
@@ -1084,11 +1075,8 @@ def mine_reference(selection, me, kind, today) -> tuple:
     """(holder generation, sql, params) of the hand-written INSERT … SELECT of a "my
     list" generation of `selection` into the follow-ups, as the background figures
     compare against."""
-    from django.db import connection
-
     from followups.models import Generation, OwnerMode
 
-    ops = connection.ops
     holder = Generation.objects.create(
         created_by=me,
         selection=selection,
@@ -1099,7 +1087,16 @@ def mine_reference(selection, me, kind, today) -> tuple:
         owner_mode=OwnerMode.MINE,
     )
     sql = reference_sql(OwnerMode.MINE, False, table="followups_followup", ordered=True)
-    params = {
+    return holder, sql, reference_params(selection, me, kind, today, holder, me)
+
+
+def reference_params(selection, me, kind, today, holder, owner) -> dict:
+    """The parameters of the hand-written INSERT … SELECT (reference_sql): `owner` is
+    every row's owner where the mode names one (my list, another associate)."""
+    from django.db import connection
+
+    ops = connection.ops
+    return {
         "sel": selection.pk,
         "type": kind.pk,
         "start": ops.adapt_datefield_value(today),
@@ -1108,9 +1105,8 @@ def mine_reference(selection, me, kind, today) -> tuple:
         "me": me.pk,
         "now": ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC)),
         "gen": holder.pk,
-        "owner": me.pk,
+        "owner": owner.pk,
     }
-    return holder, sql, params
 
 
 def bulk_figures(args, record, results, me, total: int) -> None:
