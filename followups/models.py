@@ -3,14 +3,16 @@ create them in bulk from a selection."""
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import uuid
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import In
@@ -335,13 +337,16 @@ class InIds(In):
         return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 
-def party_parts(column: str, party) -> tuple[Q, Q]:
+def party_parts(column: str, party) -> tuple[Q, ...]:
     """The one rule for "the follow-ups of this company" (column "company_id") or "of
     this person" ("person_id"), whoever wrote them and whatever was changed since, as
-    its two parts (created one by one, generated), each one or more ranges of the same
-    index; of_party is either.
+    the parts each read off one index; of_party is any of them.
 
-    The company's and the person's index lead with the generation:
+    On PostgreSQL one part, off a single-column index: followups_by_company (company),
+    followups_by_person (person) (migration 0022; a generation's rows cost no more
+    there, and a card reads one range however many generations there are).
+
+    On SQLite two parts, off indexes led by the generation:
     followups_company_by_gen (generation, company) and
     followups_person_by_gen (generation, person). A generation is newer than
     every row before it, so its 100,000 rows are written at the end of those indexes
@@ -353,20 +358,23 @@ def party_parts(column: str, party) -> tuple[Q, Q]:
 
     `party`: an instance, an id, or a list or a query of ids (the follow-ups of any of
     them)."""
-    if isinstance(party, (models.QuerySet, list)):
-        match = {f"{column}__in": party}
+    if isinstance(party, models.QuerySet):
+        match = Q(InIds(F(column), party))
+    elif isinstance(party, list):
+        match = Q(**{f"{column}__in": party})
     else:
-        match = {column: getattr(party, "pk", party)}
+        match = Q(**{column: getattr(party, "pk", party)})
+    if connection.vendor == "postgresql":
+        return (match,)
     return (
-        Q(generation_id__isnull=True, **match),
-        Q(InIds(F("generation_id"), generations_with_rows()), **match),
+        Q(generation_id__isnull=True) & match,
+        Q(InIds(F("generation_id"), generations_with_rows())) & match,
     )
 
 
 def of_party(column: str, party) -> Q:
-    """A company's or a person's follow-ups: either part of party_parts."""
-    one_by_one, generated = party_parts(column, party)
-    return one_by_one | generated
+    """A company's or a person's follow-ups: any part of party_parts."""
+    return functools.reduce(operator.or_, party_parts(column, party))
 
 
 class FollowUpQuerySet(models.QuerySet):
@@ -602,7 +610,8 @@ class FollowUp(models.Model):
             ),
             # The company and person cards (a few hundred rows each, sorted when read),
             # led by the generation so that a generation writes them at their end
-            # (see party_parts); the rows created one by one under no generation.
+            # (see party_parts); the rows created one by one under no generation. On
+            # PostgreSQL single-column ones instead (migration 0022).
             models.Index(fields=["generation", "company"], name="followups_company_by_gen"),
             models.Index(fields=["generation", "person"], name="followups_person_by_gen"),
         ]

@@ -306,11 +306,12 @@ def test_it_reads_every_part_off_an_index(
 
     assert "followups_by_generation" in plan
     assert "followups_open_edited" in plan
+    # A company's and a person's follow-ups as models.party_parts finds them.
     if connection.vendor == "sqlite":
-        # A company's and a person's follow-ups as models.party_parts finds them (at
-        # this size PostgreSQL may take a generation's open rows off
-        # followups_by_generation instead, which is still no scan of the table).
         assert "followups_company_by_gen" in plan, plan
         assert "followups_person_by_gen" in plan, plan
+    else:
+        assert "followups_by_company" in plan, plan
+        assert "followups_by_person" in plan, plan
     assert "Seq Scan on followups_followup" not in plan
     assert not re.search(r"SCAN followups_followup(?! USING)", plan), plan
