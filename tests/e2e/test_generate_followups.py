@@ -533,7 +533,7 @@ def test_activity_list_shows_the_generated_followups(
     screenshot(page, "activity-list")
 
     # Quick search finds open follow-ups; once completed, it no longer does.
-    search = page.get_by_label("Quick search in follow-ups")
+    search = page.get_by_label("Quick search: companies, persons and open follow-ups")
     search.fill("Dovre")
     results = page.locator("#quick-search-results")
     # The company itself is found too, in a group of its own.
