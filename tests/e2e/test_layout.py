@@ -180,7 +180,9 @@ def search_results(page: Page, live_url: str, app: SimpleNamespace) -> None:
 def quick_search(page: Page, live_url: str, app: SimpleNamespace) -> None:
     """The type-ahead under the search field in the top bar."""
     page.goto(f"{live_url}/activities/")
-    page.get_by_role("searchbox", name="Quick search: companies, persons and open follow-ups").press_sequentially("Ring")
+    page.get_by_role(
+        "searchbox", name="Quick search: companies, persons and open follow-ups"
+    ).press_sequentially("Ring")
     expect(page.locator("#quick-search-results .quick-results li")).to_have_count(6)
 
 
