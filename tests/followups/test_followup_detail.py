@@ -1,6 +1,7 @@
 """The follow-up page: view and edit an open follow-up with the dialog's validation and
 rights; a completed one is read-only until it is opened again."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -369,3 +370,21 @@ def test_it_keeps_the_saved_title_and_status_above_a_refused_edit(
     assert "Visit with the samples" not in title
     assert "Overdue" in html  # ten days ago is still its start
     assert unchanged(followup)
+
+
+def test_the_description_counts_its_characters_as_the_dialog_does(login, salesperson, followup):
+    """The edit form and the new form show the dialog's counter under the description:
+    what it holds against the limit, read with the field (its help text)."""
+    pages = {
+        len(followup.description): login(salesperson).get(url(followup)),
+        0: login(salesperson).get(reverse("followups:new")),
+    }
+    for length, response in pages.items():
+        counter = element(response, "p", class_=re.compile(r".*\bchar-count\b.*"))
+        assert counter.text == f"{length} / {DESCRIPTION_MAX_LENGTH:,}"
+        assert counter.attrs["data-count-for"] == "id_description"
+        assert counter.attrs["data-limit"] == str(DESCRIPTION_MAX_LENGTH)
+        field = element(response, "textarea", id="id_description")
+        assert "id_description_helptext" in field.attrs["aria-describedby"].split()
+        help_block = element(response, "div", id="id_description_helptext")
+        assert elements(help_block.html, "p", id="id_description-count")
