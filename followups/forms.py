@@ -433,6 +433,12 @@ class FollowUpFields(forms.Form):
     def clean_start_date(self):
         return check_start_date(self.cleaned_data["start_date"])
 
+    def description_length(self) -> int:
+        """The description's characters as it would be saved (ends trimmed), where the
+        counter under the field starts."""
+        field = cast(forms.CharField, self.fields["description"])
+        return len(field.to_python(self["description"].value()) or "")
+
     def current_project(self) -> Project | None:
         """The project the follow-up has now, kept while its name is unchanged."""
         return None

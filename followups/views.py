@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import cast
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
@@ -66,10 +64,6 @@ def _dialog_context(form: GenerateFollowUpsForm, selection: Selection, *, as_pag
         if selected_only
         else dynamic.row_count(selection, form.associate),
         "as_page": as_page,
-        "description_length": len(
-            cast(forms.CharField, form.fields["description"]).to_python(form["description"].value())
-            or ""
-        ),
         "status_url": _status_url(form["key"].value()),
         "save_timeout_ms": SAVE_TIMEOUT_MS,
     }
