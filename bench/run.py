@@ -387,7 +387,7 @@ def reference_sql(
     mode: str, one_per_company: bool, *, table: str, ordered: bool, spread: str = ""
 ) -> str:
     """The same rows as the service inserts, written by hand into `table`; `ordered`: in
-    the service's order (by company and person). `spread`: the VALUES of a spread
+    the service's order (by company). `spread`: the VALUES of a spread
     (spread_reference_values)."""
     members = (
         "(SELECT company_id, person_id, ROW_NUMBER() OVER ("
@@ -397,7 +397,7 @@ def reference_sql(
         else "selections_selectionmember m"
     )
     where = "WHERE m.rn = 1" if one_per_company else "WHERE m.selection_id = %(sel)s"
-    order = " ORDER BY m.company_id, m.person_id" if ordered else ""
+    order = " ORDER BY m.company_id" if ordered else ""
     cols = (
         f"INSERT INTO {table} ({COLUMNS}) SELECT %(type)s, %(start)s, %(desc)s,"
         " NULL, NULL, %(completed)s, NULL, %(me)s, %(now)s, %(now)s, %(gen)s, "
@@ -427,7 +427,7 @@ def reference_sql(
         return (
             cols + "s.column1, u.company_id, u.person_id FROM " + units + f" JOIN {spread} s"
             " ON u.mid2 >= s.column2 AND u.mid2 < s.column3"
-            + (" ORDER BY u.company_id, u.person_id" if ordered else "")
+            + (" ORDER BY u.company_id" if ordered else "")
         )
     return cols + "%(owner)s, m.company_id, m.person_id FROM " + members + " " + where + order
 

@@ -570,9 +570,12 @@ INSERT_COLUMNS = (
     " completed, completed_at, created_by_id, created_at, updated_at, generation_id,"
     " owner_id, company_id, person_id"
 )
-# In the order of the company and person indexes: each of their pages is then written
-# once, instead of once for every row that lands on it.
-ROWS_ORDER = " ORDER BY r.company_id, r.person_id"
+# In the order of the company index, so that each of its pages is written once instead
+# of once for every row that lands on it; within a company, as the rows come. A static
+# selection's members come off their (selection, company, id) index in that order
+# already, so SQLite sorts nothing (sorting by the person too cost it a tenth of the
+# insert).
+ROWS_ORDER = " ORDER BY r.company_id"
 
 
 def insert_sql(
@@ -580,7 +583,7 @@ def insert_sql(
 ) -> tuple[str, list, Rows]:
     """INSERT … SELECT of every row with the settings: (sql, params, the rows it reads,
     with their start dates when the start is spread). The statement ends by reading
-    the rows, `FROM (<rows>) r ORDER BY r.company_id, r.person_id`, so that a chunked
+    the rows, `FROM (<rows>) r ORDER BY r.company_id`, so that a chunked
     writer can put another source in their place (services._insert_chunked)."""
     ops = connection.ops
     dates = spread_dates(settings.start_date, settings.spread_days)

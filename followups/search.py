@@ -10,9 +10,10 @@ A follow-up is found by its description or project, or by its company or person:
   its description and project into every row it creates, so an untouched row of a
   generation matches exactly when its generation does: the generations whose text
   matches are found in their own (small) table, and the first open rows of each come
-  off the index on (generation, completed, start, id). Every other open row — created one by one, or
-  changed since its generation wrote it — is in the partial index
-  followups_open_edited, which a generation never writes, and is read there.
+  off an index led by the generation and the start (_open_in_generation). Every other
+  open row — created one by one, or changed since its generation wrote it — is in the
+  partial index followups_open_edited, which a generation never writes, and is read
+  there.
 
 Each part yields its first SEARCH_LIMIT rows by start date; one query unites them and
 the first SEARCH_LIMIT of the union are shown. A row found by two parts counts once.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -64,6 +66,17 @@ def persons_named(text: str) -> list:
     ]
 
 
+def _open_in_generation() -> dict:
+    """A generation's open rows, as its index by start date takes them: on PostgreSQL
+    "completed IN (false)", an equality that followups_by_generation (generation,
+    completed, start, id) takes ahead of the start date; on SQLite Django's "NOT
+    completed", the condition of the partial followups_open_by_generation (generation,
+    start) (migration 0023)."""
+    if connection.vendor == "postgresql":
+        return {"completed__in": [False]}
+    return {"completed": False}
+
+
 def _first(qs) -> tuple[str, tuple]:
     """The SQL of a part: the ids of its first SEARCH_LIMIT rows by start date."""
     return qs.order_by("start_date", "id").values("id")[:SEARCH_LIMIT].query.sql_with_params()
@@ -87,10 +100,8 @@ def matching_followups(associate: Associate, text: str, generations: list[int]) 
             for part in party_parts(*party)
         ),
         visible.edited().filter(words),
-        # "completed IN (false)", not Django's "NOT completed": an equality, which SQLite
-        # can take into followups_by_generation ahead of the start date.
         *(
-            visible.filter(generation_id=pk, completed__in=[False]).unchanged()
+            visible.filter(generation_id=pk, **_open_in_generation()).unchanged()
             for pk in generations
         ),
     ]

@@ -302,7 +302,7 @@ def _insert_chunked(
     time in its order.
 
     Its rows (`source_rows`, every column of them) run once, into a temporary table
-    numbered in the insert's order (company, person); each chunk is then `sql` reading a
+    numbered in the insert's order (by company); each chunk is then `sql` reading a
     range of those numbers from that table instead of from `rows`.
     on_chunk(written so far) follows each chunk; whatever it raises propagates, and the
     caller's transaction rolls every chunk back. On SQLite the number is the new table's

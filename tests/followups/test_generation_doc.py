@@ -65,7 +65,7 @@ JOINS = (
     ' LEFT JOIN "crm_person" p ON mm.company_id IS NULL AND p.id = mm.person_id'
 )
 CONTACT_JOIN = ") a ON a.id = COALESCE(c.our_contact_id, p.our_contact_id)"
-INSERT_TAIL = ") r ORDER BY r.company_id, r.person_id"
+INSERT_TAIL = ") r ORDER BY r.company_id"
 INSERT_CLAUSES = (OWNER_RULE, ONE_PER_COMPANY_OFF, SOURCE, JOINS, CONTACT_JOIN)
 
 PREVIEW_HEAD = "SELECT k.owner_id, k.fallback, SUM(k.n), COUNT(*) FROM ("
