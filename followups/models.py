@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import connection, models
 from django.db.models import F, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -337,6 +338,60 @@ class InIds(In):
         return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 
+class PairIn(models.Expression):
+    """`(company_id, person_id) IN (pairs)`: the rows whose company and person are one of
+    the pairs, a raw query of (company id, person id), which SQLite takes as a search of
+    an index on (…, company, person) for each pair."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, pairs: RawSQL):
+        super().__init__()
+        self.columns = [F("company_id"), F("person_id")]
+        self.pairs = pairs
+
+    def get_source_expressions(self):
+        return [*self.columns, self.pairs]
+
+    def set_source_expressions(self, exprs):
+        *self.columns, self.pairs = exprs
+
+    def as_sql(self, compiler, connection):
+        columns, params = [], []
+        for column in self.columns:
+            sql, column_params = compiler.compile(column)
+            columns.append(sql)
+            params += column_params
+        pairs, pairs_params = compiler.compile(self.pairs)
+        return f"({', '.join(columns)}) IN {pairs}", (*params, *pairs_params)
+
+
+# Every (person, company) a generated follow-up can have (SQLite only, kept by
+# triggers; migration 0024).
+PAIRS_TABLE = "followups_person_company"
+
+
+def record_pair(person_id: int | None, company_id: int | None) -> None:
+    """A generated row written other than by its generation's INSERT … SELECT (one
+    saved on its own): its pair, which no trigger records for an insert (that would cost
+    every generation a trigger per row)."""
+    if connection.vendor == "sqlite" and person_id is not None and company_id is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT OR IGNORE INTO "{PAIRS_TABLE}" ("person_id", "company_id") VALUES (%s, %s)',
+                [person_id, company_id],
+            )
+
+
+def _pairs_of(match_sql: tuple[str, tuple]) -> RawSQL:
+    """The pairs of the persons whose id matches `match_sql` ("= %s", "IN (…)")."""
+    sql, params = match_sql
+    return RawSQL(
+        f'SELECT "company_id", "person_id" FROM "{PAIRS_TABLE}" WHERE "person_id" {sql}',
+        params,
+    )
+
+
 def party_parts(column: str, party) -> tuple[Q, ...]:
     """The one rule for "the follow-ups of this company" (column "company_id") or "of
     this person" ("person_id"), whoever wrote them and whatever was changed since, as
@@ -346,29 +401,45 @@ def party_parts(column: str, party) -> tuple[Q, ...]:
     followups_by_person (person) (migration 0022; a generation's rows cost no more
     there, and a card reads one range however many generations there are).
 
-    On SQLite two parts, off indexes led by the generation:
-    followups_company_by_gen (generation, company) and
-    followups_person_by_gen (generation, person). A generation is newer than
-    every row before it, so its 100,000 rows are written at the end of those indexes
-    (in company order for the first), where an index on the company alone would have
-    them land on pages all over it. A card reads one short range per generation
-    (generations_with_rows), and one more for the rows created one by one (no
-    generation). A row changed later (its company or person included) moves within the
-    index with the change.
+    On SQLite off followups_party_by_gen (generation, company, person), which a
+    generation writes at its end, in its order (by company), where an index on the
+    company or the person alone would have its rows land on pages all over it. A card
+    reads one short range per generation (generations_with_rows), and one more for the
+    rows created one by one (no generation):
+
+    - a company: (generation, company), for each generation and for none;
+    - a person: (generation, company, person) for each generation and each company the
+      person has been seen with (followups_person_company, migration 0024, which says
+      why every generated row's pair is there), (generation, no company, person), and
+      the rows created one by one off followups_loose_by_person (no generation, person).
+
+    A row changed later (its company or person included) moves within the indexes
+    with the change.
 
     `party`: an instance, an id, or a list or a query of ids (the follow-ups of any of
     them)."""
     if isinstance(party, models.QuerySet):
         match = Q(InIds(F(column), party))
+        sql, params = party.query.sql_with_params()
+        match_sql = (f"IN ({sql})", tuple(params))
     elif isinstance(party, list):
         match = Q(**{f"{column}__in": party})
+        match_sql = (f"IN ({', '.join(['%s'] * len(party))})", tuple(party))
     else:
-        match = Q(**{column: getattr(party, "pk", party)})
+        pk = getattr(party, "pk", party)
+        match = Q(**{column: pk})
+        match_sql = ("= %s", (pk,))
     if connection.vendor == "postgresql":
         return (match,)
+    generated = Q(InIds(F("generation_id"), generations_with_rows()))
+    if column == "company_id":
+        return (Q(generation_id__isnull=True) & match, generated & match)
+    if isinstance(party, list) and not party:
+        return (Q(pk__in=[]),)
     return (
         Q(generation_id__isnull=True) & match,
-        Q(InIds(F("generation_id"), generations_with_rows())) & match,
+        generated & Q(company_id__isnull=True) & match,
+        generated & Q(PairIn(_pairs_of(match_sql))),
     )
 
 
@@ -601,25 +672,39 @@ class FollowUp(models.Model):
                 condition=Q(completed=False) & (Q(generation__isnull=True) | ~UNTOUCHED),
                 name="followups_open_edited",
             ),
-            # A generation's rows, its open ones by start date: undo, a generation's page,
-            # quick search. Written at its end, as every generation is newer than the
-            # rows before it. On SQLite a partial one on (generation, start) of the open
-            # rows instead, which costs a generation half as much (migration 0023): there
-            # undo and a generation's page read the start of followups_company_by_gen.
+            # These describe SQLite's indexes; PostgreSQL, whose tables are altered in
+            # place, has its own for the last three (migrations 0022 to 0024).
+            #
+            # A generation's open rows by start date: quick search. Written at its end,
+            # as every generation is newer than the rows before it. On PostgreSQL
+            # followups_by_generation (generation, completed, start, id), which also
+            # serves undo and a generation's page there.
             models.Index(
-                fields=["generation", "completed", "start_date", "id"],
-                name="followups_by_generation",
+                fields=["generation", "start_date"],
+                condition=Q(completed=False, generation__isnull=False),
+                name="followups_open_by_generation",
             ),
-            # The company and person cards (a few hundred rows each, sorted when read),
-            # led by the generation so that a generation writes them at their end
-            # (see party_parts); the rows created one by one under no generation. On
-            # PostgreSQL single-column ones instead (migration 0022).
-            models.Index(fields=["generation", "company"], name="followups_company_by_gen"),
-            models.Index(fields=["generation", "person"], name="followups_person_by_gen"),
+            # A generation's rows (undo, a generation's page) and the company and person
+            # cards (a few hundred rows each, sorted when read), written at its end and in
+            # its order (by company): see party_parts. The rows created one by one, under
+            # no generation, are found by person in the second. On PostgreSQL
+            # single-column indexes on the company and on the person instead.
+            models.Index(fields=["generation", "company", "person"], name="followups_party_by_gen"),
+            models.Index(
+                fields=["generation", "person"],
+                condition=Q(generation__isnull=True),
+                name="followups_loose_by_person",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding and self.generation_id is not None:
+            record_pair(self.person_id, self.company_id)
 
     def may_change(self, associate: Associate) -> bool:
         """Its owner, its creator, and roles that see every associate may change it."""

@@ -6,6 +6,7 @@ it off those indexes."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
 
@@ -120,6 +121,94 @@ def test_a_person_who_moved_keeps_their_followups_at_the_old_company(world, comp
     assert not theirs & ids(FollowUp.objects.of_company(world["other"]))
 
 
+# --- a person's generated rows at any company (followups_person_company on SQLite) ---
+
+
+def _generated_for(person, selection, salesperson, call_type) -> set[int]:
+    generation = generate(selection, salesperson, call_type)
+    rows = ids(FollowUp.objects.filter(generation=generation, person=person))
+    assert rows
+    return rows
+
+
+def test_a_person_moved_before_a_dynamic_selection_runs_is_found_at_the_new_company(
+    salesperson, call_type, company, person
+):
+    """A dynamic selection takes the person's company now; the move is remembered."""
+    from selections.models import Criterion, Selection
+
+    other = CompanyFactory(name="Bore AS", city="Bodø")
+    person.company = other
+    person.save(update_fields=["company"])
+    dynamic = SelectionFactory(owner=salesperson, kind=Selection.Kind.DYNAMIC)
+    dynamic.criteria.create(field=Criterion.Field.CITY, value="bodø")
+
+    rows = _generated_for(person, dynamic, salesperson, call_type)
+    assert ids(FollowUp.objects.filter(pk__in=rows, company=other)) == rows
+    assert rows <= ids(FollowUp.objects.of_person(person))
+    assert rows <= ids(FollowUp.objects.of_person([person.pk]))
+
+
+def test_a_member_at_another_company_than_the_persons_is_found(
+    salesperson, call_type, company, person
+):
+    """A static member's company is its own, whatever the person's is now: as added, and
+    as changed afterwards (an administrator's edit)."""
+    other, third = CompanyFactory(name="Bore AS"), CompanyFactory(name="Tredje AS")
+    selection = SelectionFactory(owner=salesperson, name="Kunder")
+    SelectionMember.objects.create(selection=selection, company=other, person=person)
+    rows = _generated_for(person, selection, salesperson, call_type)
+    SelectionMember.objects.filter(selection=selection).update(company=third)
+    rows |= _generated_for(person, selection, salesperson, call_type)
+
+    assert {FollowUp.objects.get(pk=pk).company_id for pk in rows} == {other.pk, third.pk}
+    assert ids(FollowUp.objects.of_person(person)) == rows
+    persons = type(person).objects.filter(pk=person.pk).values("pk")
+    assert ids(FollowUp.objects.of_person(persons)) == rows
+
+
+def test_a_generated_row_given_another_company_stays_on_the_persons_card(
+    salesperson, call_type, company, person
+):
+    other = CompanyFactory(name="Bore AS")
+    selection = SelectionFactory(owner=salesperson, name="Kunder")
+    SelectionMember.objects.create(selection=selection, company=company, person=person)
+    (row,) = _generated_for(person, selection, salesperson, call_type)
+    FollowUp.objects.filter(pk=row).update(company=other)  # as any edit writes it
+
+    assert ids(FollowUp.objects.of_person(person)) == {row}
+    assert ids(FollowUp.objects.of_company(other)) == {row}
+
+
+def test_a_person_without_a_company_and_one_made_by_hand_are_found(salesperson, call_type, person):
+    alone = PersonFactory(first_name="Eva", last_name="Alene", company=None)
+    selection = SelectionFactory(owner=salesperson, name="Kunder")
+    SelectionMember.objects.create(selection=selection, person=alone)
+    rows = _generated_for(alone, selection, salesperson, call_type)
+    by_hand = FollowUpFactory(owner=salesperson, company=CompanyFactory(), person=alone)
+
+    assert ids(FollowUp.objects.of_person(alone)) == rows | {by_hand.pk}
+    assert ids(FollowUp.objects.of_person([alone.pk, person.pk])) == rows | {by_hand.pk}
+
+
+def test_a_generated_row_saved_on_its_own_is_on_the_persons_card(world, salesperson, person):
+    """Not as a generation writes its rows, at a company the person has not been at."""
+    row = FollowUpFactory(
+        owner=salesperson, company=CompanyFactory(), person=person, generation=world["first"]
+    )
+    assert row.pk in ids(FollowUp.objects.of_person(person))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's pairs and triggers")
+def test_the_pairs_are_kept_by_their_triggers_after_every_migration():
+    """A table rebuilt by a later migration would lose its triggers: they are all there."""
+    migration = importlib.import_module("followups.migrations.0024_cards_from_one_index_on_sqlite")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert set(migration.TRIGGERS) <= triggers
+
+
 def test_a_generation_that_created_nothing_is_not_sought(world, salesperson, call_type):
     empty = SelectionFactory(owner=salesperson, name="Tom")
     nothing = generate(empty, salesperson, call_type)
@@ -212,7 +301,9 @@ def test_a_cards_queries_read_its_rows_off_the_indexes(world, salesperson, compa
         sql, params = query.query.sql_with_params()
         plan = _plan(sql, params)
         if connection.vendor == "sqlite":
-            assert f"followups_{side}_by_gen" in plan, plan
+            assert "followups_party_by_gen" in plan, plan
+            if side == "person":
+                assert "followups_loose_by_person" in plan, plan
         else:
             assert f"followups_by_{side}" in plan, plan
             assert "followups_generation" not in sql, sql
@@ -224,9 +315,11 @@ def test_a_cards_queries_read_its_rows_off_the_indexes(world, salesperson, compa
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_puts_every_row_already_there_in_the_new_indexes(
-    salesperson, call_type, company
+    salesperson, call_type, company, person
 ):
-    """Rows written before 0016, one by one and generated, are on the card after it."""
+    """Rows written before 0016, one by one and generated, are on the card after it,
+    a person's too at a company that is not theirs."""
+    elsewhere = CompanyFactory(name="Bore AS")
     executor = MigrationExecutor(connection)
     before = [("followups", "0015_generation_jobs")]
     executor.migrate(before)
@@ -259,6 +352,18 @@ def test_the_migration_puts_every_row_already_there_in_the_new_indexes(
             ).pk
             for generation_id in (generation.pk, None)
         ]
+        at_person = OldFollowUp.objects.create(
+            type_id=call_type.pk,
+            start_date=now.date(),
+            description="Old",
+            owner_id=salesperson.pk,
+            company_id=elsewhere.pk,
+            person_id=person.pk,
+            created_by_id=salesperson.pk,
+            created_at=now,
+            updated_at=now,
+            generation_id=generation.pk,
+        ).pk
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
@@ -269,15 +374,21 @@ def test_the_migration_puts_every_row_already_there_in_the_new_indexes(
     ).applied_migrations
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "followups_followup")
-    if connection.vendor == "sqlite":
-        assert constraints["followups_company_by_gen"]["columns"] == [
+    if connection.vendor == "sqlite":  # 0024
+        assert constraints["followups_party_by_gen"]["columns"] == [
             "generation_id",
             "company_id",
+            "person_id",
         ]
-        assert constraints["followups_person_by_gen"]["columns"] == ["generation_id", "person_id"]
+        assert constraints["followups_loose_by_person"]["columns"] == [
+            "generation_id",
+            "person_id",
+        ]
+        assert "followups_company_by_gen" not in constraints
         assert "followups_by_company" not in constraints
     else:  # 0022
         assert constraints["followups_by_company"]["columns"] == ["company_id"]
         assert constraints["followups_by_person"]["columns"] == ["person_id"]
         assert "followups_company_by_gen" not in constraints
     assert ids(FollowUp.objects.of_company(company)) == set(rows)
+    assert ids(FollowUp.objects.of_person(person)) == {at_person}
