@@ -410,8 +410,8 @@ def party_parts(column: str, party) -> tuple[Q, ...]:
     - a company: (generation, company), for each generation and for none;
     - a person: (generation, company, person) for each generation and each company the
       person has been seen with (followups_person_company, migration 0024, which says
-      why every generated row's pair is there), (generation, no company, person), and
-      the rows created one by one off followups_loose_by_person (no generation, person).
+      why every generated row's pair is there), and the rows created one by one or
+      without a company off followups_loose_by_person (person).
 
     A row changed later (its company or person included) moves within the indexes
     with the change.
@@ -437,8 +437,7 @@ def party_parts(column: str, party) -> tuple[Q, ...]:
     if isinstance(party, list) and not party:
         return (Q(pk__in=[]),)
     return (
-        Q(generation_id__isnull=True) & match,
-        generated & Q(company_id__isnull=True) & match,
+        (Q(generation_id__isnull=True) | Q(company_id__isnull=True)) & match,
         generated & Q(PairIn(_pairs_of(match_sql))),
     )
 
@@ -687,12 +686,13 @@ class FollowUp(models.Model):
             # A generation's rows (undo, a generation's page) and the company and person
             # cards (a few hundred rows each, sorted when read), written at its end and in
             # its order (by company): see party_parts. The rows created one by one, under
-            # no generation, are found by person in the second. On PostgreSQL
-            # single-column indexes on the company and on the person instead.
+            # no generation, and those without a company are found by person in the
+            # second. On PostgreSQL single-column indexes on the company and on the
+            # person instead.
             models.Index(fields=["generation", "company", "person"], name="followups_party_by_gen"),
             models.Index(
-                fields=["generation", "person"],
-                condition=Q(generation__isnull=True),
+                fields=["person"],
+                condition=Q(generation__isnull=True) | Q(company__isnull=True),
                 name="followups_loose_by_person",
             ),
         ]

@@ -5,10 +5,9 @@ and followups_person_by_gen (0016); PostgreSQL has single-column ones (0022).
 A generation writes its rows in company order, so the new index is written at its end,
 in order; the person index had its keys arrive in no order at all. A person's rows are
 found by (generation, company, person) for each company the person has been seen at,
-from followups_person_company, and by (generation, no company, person). The rows
-created one by one (no generation) are in followups_loose_by_person, which a generation
-does not write (the generation in it too, always none, so that a search for "no
-generation and this person" takes both its keys and no other index).
+from followups_person_company. The rows created one by one (no generation) and those
+without a company are in followups_loose_by_person (person), which a generation writes
+only for its members without a company.
 
 followups_person_company holds every (person, company) pair a generated follow-up can
 have, kept by triggers where such a pair arises: a person's company (on insert and
@@ -77,8 +76,8 @@ FORWARD = [
     ),
     'CREATE INDEX "followups_party_by_gen" ON "followups_followup"'
     ' ("generation_id", "company_id", "person_id")',
-    'CREATE INDEX "followups_loose_by_person" ON "followups_followup"'
-    ' ("generation_id", "person_id") WHERE "generation_id" IS NULL',
+    'CREATE INDEX "followups_loose_by_person" ON "followups_followup" ("person_id")'
+    ' WHERE ("generation_id" IS NULL OR "company_id" IS NULL)',
     'DROP INDEX "followups_company_by_gen"',
     'DROP INDEX "followups_person_by_gen"',
 ]
@@ -123,8 +122,10 @@ class Migration(migrations.Migration):
                 migrations.AddIndex(
                     model_name="followup",
                     index=models.Index(
-                        condition=models.Q(("generation__isnull", True)),
-                        fields=["generation", "person"],
+                        condition=models.Q(
+                            ("generation__isnull", True), ("company__isnull", True), _connector="OR"
+                        ),
+                        fields=["person"],
                         name="followups_loose_by_person",
                     ),
                 ),
