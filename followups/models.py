@@ -600,7 +600,7 @@ class FollowUp(models.Model):
         blank=True,
         related_name="followups",
         verbose_name=_("generation"),
-        db_index=False,  # followups_by_generation starts with it (see there)
+        db_index=False,  # the indexes led by the generation start with it
     )
 
     objects = FollowUpQuerySet.as_manager()

@@ -1,6 +1,7 @@
 """The one rule for a company's and a person's follow-ups (models.party_parts, of_party):
-on SQLite off the indexes led by the generation, one range for the rows created one by
-one and one per generation; on PostgreSQL off single-column indexes, one range whatever
+on SQLite off the index led by the generation (a person's rows by the companies the
+person has been seen with), one range for the rows created one by one and one per
+generation; on PostgreSQL off single-column indexes, one range whatever
 the number of generations. Every path that lists a card's follow-ups uses it, and reads
 it off those indexes."""
 
