@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import connection, models
 from django.db.models import F, Q, Value
@@ -420,22 +420,27 @@ def party_parts(column: str, party) -> tuple[Q, ...]:
     them)."""
     if isinstance(party, models.QuerySet):
         match = Q(InIds(F(column), party))
-        sql, params = party.query.sql_with_params()
-        match_sql = (f"IN ({sql})", tuple(params))
     elif isinstance(party, list):
         match = Q(**{f"{column}__in": party})
-        match_sql = (f"IN ({', '.join(['%s'] * len(party))})", tuple(party))
     else:
-        pk = getattr(party, "pk", party)
-        match = Q(**{column: pk})
-        match_sql = ("= %s", (pk,))
+        match = Q(**{column: getattr(party, "pk", party)})
     if connection.vendor == "postgresql":
         return (match,)
     generated = Q(InIds(F("generation_id"), generations_with_rows()))
     if column == "company_id":
         return (Q(generation_id__isnull=True) & match, generated & match)
-    if isinstance(party, list) and not party:
-        return (Q(pk__in=[]),)
+    if isinstance(party, models.QuerySet):
+        try:
+            sql, params = party.query.sql_with_params()
+        except EmptyResultSet:  # a query that can match nothing
+            return (Q(pk__in=[]),)
+        match_sql = (f"IN ({sql})", tuple(params))
+    elif isinstance(party, list):
+        if not party:
+            return (Q(pk__in=[]),)
+        match_sql = (f"IN ({', '.join(['%s'] * len(party))})", tuple(party))
+    else:
+        match_sql = ("= %s", (getattr(party, "pk", party),))
     return (
         (Q(generation_id__isnull=True) | Q(company_id__isnull=True)) & match,
         generated & Q(PairIn(_pairs_of(match_sql))),

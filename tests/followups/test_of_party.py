@@ -192,6 +192,17 @@ def test_a_person_without_a_company_and_one_made_by_hand_are_found(salesperson, 
     assert ids(FollowUp.objects.of_person([alone.pk, person.pk])) == rows | {by_hand.pk}
 
 
+def test_no_persons_have_no_followups(world):
+    """An empty list, or a query that can match nothing, of persons or companies."""
+    for model, rows in (
+        (type(world["elsewhere"]), FollowUp.objects.of_person),
+        (type(world["other"]), FollowUp.objects.of_company),
+    ):
+        assert ids(rows([])) == set()
+        assert ids(rows(model.objects.filter(pk__in=[]).values("pk"))) == set()
+        assert ids(rows(model.objects.none().values("pk"))) == set()
+
+
 def test_a_generated_row_saved_on_its_own_is_on_the_persons_card(world, salesperson, person):
     """Not as a generation writes its rows, at a company the person has not been at."""
     row = FollowUpFactory(
