@@ -350,32 +350,26 @@ def test_the_migration_puts_every_row_already_there_in_the_new_indexes(
             owner_mode="mine",
             created_count=1,
         )
-        rows = [
-            OldFollowUp.objects.create(
+
+        def old_row(**columns) -> int:
+            return OldFollowUp.objects.create(
                 type_id=call_type.pk,
                 start_date=now.date(),
                 description="Old",
                 owner_id=salesperson.pk,
-                company_id=company.pk,
                 created_by_id=salesperson.pk,
                 created_at=now,
                 updated_at=now,
-                generation_id=generation_id,
+                **columns,
             ).pk
+
+        rows = [
+            old_row(company_id=company.pk, generation_id=generation_id)
             for generation_id in (generation.pk, None)
         ]
-        at_person = OldFollowUp.objects.create(
-            type_id=call_type.pk,
-            start_date=now.date(),
-            description="Old",
-            owner_id=salesperson.pk,
-            company_id=elsewhere.pk,
-            person_id=person.pk,
-            created_by_id=salesperson.pk,
-            created_at=now,
-            updated_at=now,
-            generation_id=generation.pk,
-        ).pk
+        at_person = old_row(
+            company_id=elsewhere.pk, person_id=person.pk, generation_id=generation.pk
+        )
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
